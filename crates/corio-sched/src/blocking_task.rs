@@ -1,0 +1,67 @@
+//! A task that waits for a closure running on a blocking pool.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use crate::Handle;
+use crate::blocking::BlockingPool;
+use crate::task::Task;
+
+/// Where the pool thread leaves the closure's result.
+struct Slot<R> {
+    state: parking_lot::Mutex<SlotState<R>>,
+}
+
+struct SlotState<R> {
+    result: Option<std::thread::Result<R>>,
+    waker: Option<Waker>,
+}
+
+/// The future of a `to_thread` task.
+struct WaitBlocking<R> {
+    slot: Arc<Slot<R>>,
+}
+
+impl<R> Future for WaitBlocking<R> {
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let mut state = self.slot.state.lock();
+        match state.result.take() {
+            Some(Ok(value)) => Poll::Ready(value),
+            // Re-raise inside the task, which records it as its panic.
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => {
+                state.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+pub(crate) fn spawn_blocking<F, R>(handle: &Handle, pool: &BlockingPool, f: F) -> Task<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let slot = Arc::new(Slot { state: parking_lot::Mutex::new(SlotState { result: None, waker: None }) });
+    let job_slot = slot.clone();
+    let job = Box::new(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let waker = {
+            let mut state = job_slot.state.lock();
+            state.result = Some(result);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    });
+    let task = handle.spawn(WaitBlocking { slot });
+    if pool.submit(job).is_err() {
+        task.cancel_with("the runtime is shutting down: the blocking pool takes no more work");
+    }
+    task
+}

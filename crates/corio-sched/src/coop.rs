@@ -1,0 +1,70 @@
+//! The cooperative budget: how many times a task may find a corio resource
+//! ready before it has to yield.
+//!
+//! Each poll of a task starts with a budget of [`BUDGET`] units. Resources
+//! (a `Task` being awaited, and later sockets, timers and channels) call
+//! [`poll_proceed`] before doing work: once the budget is spent they return
+//! `Pending` after waking the task, so a loop over always-ready resources
+//! goes back to the scheduler instead of starving its worker. Outside a
+//! corio task the budget is unlimited.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+use crate::context;
+
+/// Units of budget a task gets per poll.
+pub const BUDGET: u8 = 128;
+
+/// A task's remaining budget; `None` is unlimited.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget(pub(crate) Option<u8>);
+
+/// Permission to do one unit of work; gives the unit back unless
+/// [`made_progress`](Proceed::made_progress) is called.
+#[derive(Debug)]
+#[must_use]
+pub struct Proceed {
+    spent: bool,
+}
+
+impl Proceed {
+    /// Keeps the unit spent: the resource did make progress.
+    pub fn made_progress(mut self) {
+        self.spent = false;
+    }
+}
+
+impl Drop for Proceed {
+    fn drop(&mut self) {
+        if self.spent {
+            context::with_budget(|b: &Cell<Budget>| {
+                if let Budget(Some(n)) = b.get() {
+                    b.set(Budget(Some(n.saturating_add(1))));
+                }
+            });
+        }
+    }
+}
+
+/// Spends one unit of the current task's budget, or wakes the task and
+/// returns `Pending` when the budget is exhausted.
+#[inline]
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Proceed> {
+    context::with_budget(|b: &Cell<Budget>| match b.get() {
+        Budget(None) => Poll::Ready(Proceed { spent: false }),
+        Budget(Some(0)) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Budget(Some(n)) => {
+            b.set(Budget(Some(n - 1)));
+            Poll::Ready(Proceed { spent: true })
+        }
+    })
+}
+
+/// `true` if the current task still has budget left.
+pub fn has_budget_remaining() -> bool {
+    context::with_budget(|b: &Cell<Budget>| !matches!(b.get(), Budget(Some(0))))
+}

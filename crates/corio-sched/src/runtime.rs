@@ -1,0 +1,479 @@
+//! `Runtime`, its `Builder` and `Handle`, and the free functions that find
+//! the current runtime (`create_task`, `run`, `to_thread`, …).
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::blocking::BlockingPool;
+use crate::context;
+use crate::loom::{Arc, Mutex, Worker, thread};
+use crate::sched::{self, Config, Parker, Shared, SharedDriver};
+use crate::task::root::Root;
+use crate::task::{Notified, Task, TaskRef};
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// ```
+/// let rt = corio_sched::Builder::new().worker_threads(2).thread_name("app").build().unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    thread_name: String,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+    start_paused: bool,
+    driver: Option<Box<dyn sched::park::Driver>>,
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Default settings: one worker per available core, 512 blocking
+    /// threads kept alive 10 s.
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            thread_name: "corio-worker".to_string(),
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            start_paused: false,
+            driver: None,
+            config: Config::default(),
+        }
+    }
+
+    /// Number of worker threads (`n >= 1`; `build` fails otherwise).
+    pub fn worker_threads(mut self, n: usize) -> Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Name prefix of the runtime's threads.
+    pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Most threads the blocking pool (`to_thread`) may run at once.
+    pub fn max_blocking_threads(mut self, n: usize) -> Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits.
+    pub fn blocking_keep_alive(mut self, d: Duration) -> Builder {
+        self.blocking_keep_alive = d;
+        self
+    }
+
+    /// Virtual time (API.md §1). Needs the time driver, which corio-sched
+    /// does not have: `build` fails with `Unsupported` unless a driver that
+    /// provides it is plugged in by the facade.
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.start_paused = paused;
+        self
+    }
+
+    /// Plugs in the driver idle workers block in (the I/O and time driver).
+    pub fn driver(mut self, driver: Box<dyn sched::park::Driver>) -> Builder {
+        self.driver = Some(driver);
+        self
+    }
+
+    /// Every `n` ticks a worker takes from the global queue first (default 61).
+    #[doc(hidden)]
+    pub fn global_queue_interval(mut self, n: u32) -> Builder {
+        self.config.global_queue_interval = n.max(1);
+        self
+    }
+
+    /// Starts the worker threads.
+    pub fn build(self) -> io::Result<Runtime> {
+        let workers = self.worker_threads.unwrap_or_else(num_cpus::get);
+        if workers == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "worker_threads must be at least 1, got 0"));
+        }
+        if self.max_blocking_threads == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "max_blocking_threads must be at least 1, got 0"));
+        }
+        if self.start_paused {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "start_paused(true) needs corio's time driver; build the runtime with the `corio` crate",
+            ));
+        }
+        let locals: Vec<Worker<Notified>> = (0..workers).map(|_| Worker::new_fifo()).collect();
+        let stealers = locals.iter().map(|w| w.stealer()).collect();
+        // The pool's threads must know their runtime, but the runtime is made
+        // after the pool: they find it through this late-bound cell.
+        let home: StdArc<std::sync::OnceLock<std::sync::Weak<Shared>>> = StdArc::default();
+        let on_start = {
+            let home = home.clone();
+            Arc::new(move || -> Box<dyn std::any::Any> {
+                match home.get().and_then(|w| w.upgrade()) {
+                    Some(shared) => Box::new(context::enter(shared, false, std::ptr::null())),
+                    None => Box::new(()),
+                }
+            })
+        };
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.blocking_keep_alive,
+            format!("{}-blocking", self.thread_name),
+            Some(on_start),
+        );
+        let driver = self.driver.map(SharedDriver::new);
+        let shared = Arc::new(Shared::new(stealers, driver, blocking, self.config));
+        let _ = home.set(StdArc::downgrade(&shared));
+        let alive = StdArc::new((std::sync::Mutex::new(workers), std::sync::Condvar::new()));
+        for (index, local) in locals.into_iter().enumerate() {
+            let shared = shared.clone();
+            let alive = alive.clone();
+            thread::Builder::new().name(format!("{}-{index}", self.thread_name)).spawn(move || {
+                let _exit = ExitSignal(alive);
+                sched::run_worker(shared, index, local);
+            })?;
+        }
+        Ok(Runtime { shared, alive, shut_down: Mutex::new(false) })
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .field("start_paused", &self.start_paused)
+            .field("driver", &self.driver.is_some())
+            .finish()
+    }
+}
+
+/// Counts a worker out when its thread ends (even by panic).
+struct ExitSignal(StdArc<(std::sync::Mutex<usize>, std::sync::Condvar)>);
+
+impl Drop for ExitSignal {
+    fn drop(&mut self) {
+        let (count, cv) = &*self.0;
+        *count.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        cv.notify_all();
+    }
+}
+
+/// A multi-threaded event loop: worker threads that run tasks, and a
+/// blocking pool. `Send + Sync`.
+///
+/// Workers run spawned tasks whether or not anyone is inside
+/// [`block_on`](Runtime::block_on). Dropping the runtime (or
+/// [`shutdown_timeout`](Runtime::shutdown_timeout)) cancels every task still
+/// alive and drops its future, so destructors run and nothing leaks.
+pub struct Runtime {
+    shared: Arc<Shared>,
+    alive: StdArc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
+    shut_down: Mutex<bool>,
+}
+
+impl Runtime {
+    /// A runtime with one worker per available core.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] for custom settings.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Runs `future` to completion on this thread while the workers run
+    /// tasks — asyncio's `loop.run_until_complete`. The future counts as a
+    /// task: `current_task()` inside it gives its `TaskRef`.
+    ///
+    /// # Panics
+    ///
+    /// When called on a thread that already drives a corio runtime (inside a
+    /// task, or inside another `block_on`): that would block a worker.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if context::is_entered() {
+            panic!(
+                "corio: block_on/run called from inside a running corio runtime; \
+                 a runtime cannot be driven from within one of its tasks (asyncio raises \
+                 RuntimeError here too) — await the future instead"
+            );
+        }
+        let _enter = context::enter(self.shared.clone(), true, std::ptr::null());
+        let root = Root::new(self.shared.clone(), |raw| self.shared.registry.insert(raw));
+        let parker = StdArc::new(ThreadWaker(Parker::new()));
+        let waker = Waker::from(parker.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            let polled = {
+                let _task = context::enter_task(root.raw());
+                future.as_mut().poll(&mut cx)
+            };
+            if let Poll::Ready(out) = polled {
+                return out;
+            }
+            parker.0.park(None);
+        }
+    }
+
+    /// Spawns a task on this runtime, from any thread.
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, None)
+    }
+
+    /// A handle to this runtime.
+    pub fn handle(&self) -> Handle {
+        Handle { shared: self.shared.clone() }
+    }
+
+    /// Shuts down like dropping the runtime does, but waits at most `limit`
+    /// for workers stuck in a long poll; such a worker's task is cancelled
+    /// right after that poll returns — asyncio's `loop.close`.
+    pub fn shutdown_timeout(self, limit: Duration) {
+        self.shutdown(Some(limit));
+    }
+
+    fn shutdown(&self, limit: Option<Duration>) {
+        {
+            let mut done = self.shut_down.lock();
+            if *done {
+                return;
+            }
+            *done = true;
+        }
+        self.shared.begin_shutdown();
+        // A runtime dropped on one of its own workers cannot wait for itself.
+        let own_worker = context::with_worker(|w| w.is_some_and(|w| Arc::ptr_eq(w.shared(), &self.shared)));
+        let limit = if own_worker { Some(Duration::ZERO) } else { limit };
+        let deadline = limit.map(|l| Instant::now() + l);
+        let (count, cv) = &*self.alive;
+        let mut alive = count.lock().unwrap_or_else(|e| e.into_inner());
+        while *alive > 0 {
+            alive = match deadline {
+                None => cv.wait(alive).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let Some(left) = deadline.checked_duration_since(Instant::now()) else { break };
+                    cv.wait_timeout(alive, left).unwrap_or_else(|e| e.into_inner()).0
+                }
+            };
+        }
+        drop(alive);
+        self.shared.finish_shutdown();
+    }
+
+    /// Number of tasks alive now (for tests and diagnostics).
+    #[doc(hidden)]
+    pub fn live_tasks(&self) -> usize {
+        self.shared.registry.len()
+    }
+
+    /// Number of blocking threads alive now (for tests).
+    #[doc(hidden)]
+    pub fn blocking_threads(&self) -> usize {
+        self.shared.blocking.thread_count()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").field("workers", &self.shared.workers()).finish()
+    }
+}
+
+/// Wakes a thread blocked in `block_on`.
+struct ThreadWaker(Parker);
+
+impl Wake for ThreadWaker {
+    fn wake(self: StdArc<Self>) {
+        self.0.unpark(None);
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.0.unpark(None);
+    }
+}
+
+/// A cloneable reference to a runtime, usable from any thread.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The runtime this thread runs in.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, with "no running corio runtime".
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => panic!("no running corio runtime: call this inside corio::run / Runtime::block_on or a task"),
+        }
+    }
+
+    /// The runtime this thread runs in, if any.
+    pub fn try_current() -> Option<Handle> {
+        context::handle().map(|shared| Handle { shared })
+    }
+
+    /// Spawns a task on this runtime, from any thread.
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, None)
+    }
+
+    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Box<str>>) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, name)
+    }
+
+    /// Runs `f` on the blocking pool; the task resolves to its result.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> Task<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        crate::blocking_task::spawn_blocking(self, &self.shared.blocking, f)
+    }
+
+    /// Unfinished tasks of this runtime.
+    pub fn all_tasks(&self) -> Vec<TaskRef> {
+        self.shared.all_tasks()
+    }
+
+    /// Number of worker threads.
+    pub fn worker_threads(&self) -> usize {
+        self.shared.workers()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("workers", &self.shared.workers()).finish()
+    }
+}
+
+/// Runs `main` on a new default runtime and shuts the runtime down after —
+/// asyncio's `asyncio.run`. Tasks still alive at the end are cancelled and
+/// their futures dropped.
+///
+/// ```
+/// let total = corio_sched::run(async {
+///     let tasks: Vec<_> = (0..10u64).map(|i| corio_sched::create_task(async move { i * 2 })).collect();
+///     let mut sum = 0;
+///     for t in tasks {
+///         sum += t.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(total, 90);
+/// ```
+///
+/// # Panics
+///
+/// Inside a running corio runtime (asyncio raises `RuntimeError`), or if
+/// the runtime's threads cannot be started.
+pub fn run<F: Future>(main: F) -> F::Output {
+    if context::is_entered() {
+        panic!(
+            "corio::run called from inside a running corio runtime; \
+             asyncio.run() cannot be called from a running event loop either — await the future instead"
+        );
+    }
+    let rt = Runtime::new().unwrap_or_else(|e| panic!("corio::run: cannot start the runtime: {e}"));
+    rt.block_on(main)
+}
+
+/// Spawns `future` as a task on the current runtime — asyncio's
+/// `create_task`. Keep the returned [`Task`]: dropping it cancels the task.
+///
+/// # Panics
+///
+/// Outside a runtime, with "no running corio runtime".
+#[track_caller]
+pub fn create_task<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Handle::current().spawn(future)
+}
+
+/// Alias of [`create_task`].
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Handle::current().spawn(future)
+}
+
+/// The task running this code, if any (also the main future of
+/// `run`/`block_on`).
+pub fn current_task() -> Option<TaskRef> {
+    context::current_task().map(|raw| {
+        raw.ref_inc();
+        TaskRef::from_raw(raw)
+    })
+}
+
+/// Unfinished tasks of the current runtime — asyncio's `all_tasks`.
+///
+/// # Panics
+///
+/// Outside a runtime, with "no running corio runtime".
+#[track_caller]
+pub fn all_tasks() -> Vec<TaskRef> {
+    Handle::current().all_tasks()
+}
+
+/// Runs the blocking `f` on the runtime's blocking pool — asyncio's
+/// `to_thread`. Cancelling the task cannot stop the thread: `f` runs to its
+/// end and its result is dropped. A panic in `f` ends the task with
+/// `TaskError::Panicked`.
+///
+/// # Panics
+///
+/// Outside a runtime, with "no running corio runtime".
+#[track_caller]
+pub fn to_thread<F, R>(f: F) -> Task<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    Handle::current().spawn_blocking(f)
+}

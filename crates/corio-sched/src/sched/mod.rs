@@ -1,0 +1,209 @@
+//! The multi-thread work-stealing scheduler.
+//!
+//! Each worker owns a FIFO `crossbeam_deque::Worker` and a LIFO slot; one
+//! `Injector` takes tasks from outside the workers. Where a worker looks for
+//! its next task, in order (see `worker.rs`): every `GLOBAL_QUEUE_INTERVAL`
+//! ticks the injector first (so remote tasks are never starved), then the
+//! LIFO slot, the local deque, the injector, a random victim's deque (half
+//! of it), and then it parks. The searching throttle and the wake-up
+//! protocol are in `idle.rs`; parking and the driver hook in `park.rs`.
+
+mod idle;
+pub(crate) mod park;
+mod worker;
+
+use std::future::Future;
+
+use crate::blocking::BlockingPool;
+use crate::loom::{Arc, AtomicBool, Injector, Ordering, Steal, Stealer, fence};
+use crate::task::cell::Cell;
+use crate::task::registry::Registry;
+use crate::task::state::{JOIN_INTEREST, REF_ONE, SCHEDULED};
+use crate::task::{Notified, RawTask, Schedule, Task, TaskId, TaskRef};
+
+pub(crate) use idle::Idle;
+pub(crate) use park::{Parker, SharedDriver};
+pub(crate) use worker::{WorkerContext, run_worker};
+
+/// Tuning knobs, fixed when the runtime is built.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    /// Every this many ticks a worker looks at the injector before its own
+    /// queue.
+    pub(crate) global_queue_interval: u32,
+    /// Every this many ticks a busy worker polls the driver without blocking.
+    pub(crate) event_interval: u32,
+    /// Consecutive polls through the LIFO slot before it goes to the back of
+    /// the queue (two tasks waking each other cannot starve the rest).
+    pub(crate) max_lifo_polls: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { global_queue_interval: 61, event_interval: 61, max_lifo_polls: 3 }
+    }
+}
+
+/// What the workers, the handles and every task of one runtime share.
+pub(crate) struct Shared {
+    pub(crate) injector: Injector<Notified>,
+    pub(crate) stealers: Box<[Stealer<Notified>]>,
+    pub(crate) parkers: Box<[Parker]>,
+    pub(crate) idle: Idle,
+    pub(crate) registry: Registry,
+    pub(crate) driver: Option<SharedDriver>,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) config: Config,
+    shutdown: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        stealers: Box<[Stealer<Notified>]>,
+        driver: Option<SharedDriver>,
+        blocking: BlockingPool,
+        config: Config,
+    ) -> Shared {
+        let workers = stealers.len();
+        Shared {
+            injector: Injector::new(),
+            parkers: (0..workers).map(|_| Parker::new()).collect(),
+            stealers,
+            idle: Idle::new(workers),
+            registry: Registry::new(workers),
+            driver,
+            blocking,
+            config,
+            shutdown: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn workers(&self) -> usize {
+        self.stealers.len()
+    }
+
+    #[inline]
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Spawns a task on this runtime.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, name: Option<Box<str>>) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // Three references: the handle, the registry, the first queue entry.
+        let state = SCHEDULED | JOIN_INTEREST | 3 * REF_ONE;
+        let ptr = Cell::allocate(future, self.clone(), TaskId::next(), name, state);
+        let raw = RawTask::from_header(ptr);
+        // SAFETY: the initial state made a queue entry with its reference.
+        let notified = unsafe { Notified::from_raw(raw) };
+        if self.registry.insert(raw) {
+            self.schedule(notified);
+        } else {
+            // Shut down: the registry's reference was never taken, and the
+            // entry's drop cancels the task without polling it.
+            raw.ref_dec();
+            drop(notified);
+        }
+        // SAFETY: the output type is `F::Output`; the handle's reference and
+        // JOIN_INTEREST were made above.
+        unsafe { Task::from_raw(raw) }
+    }
+
+    /// Queues a task from outside this runtime's workers.
+    pub(crate) fn schedule_remote(&self, task: Notified) {
+        if self.is_shutdown() {
+            // Dropping the entry cancels the task in place.
+            drop(task);
+            return;
+        }
+        self.injector.push(task);
+        fence(Ordering::SeqCst);
+        if self.is_shutdown() {
+            // Shutdown may have drained the injector before our push landed.
+            self.drain_injector();
+            return;
+        }
+        self.notify_parked();
+    }
+
+    /// Wakes a parked worker if the idle protocol says so (`idle.rs`, rule 3).
+    #[inline]
+    pub(crate) fn notify_parked(&self) {
+        if let Some(worker) = self.idle.worker_to_notify() {
+            self.parkers[worker].unpark(self.driver.as_ref());
+        }
+    }
+
+    /// `true` if any queue other than a worker's LIFO slot holds a task.
+    pub(crate) fn has_visible_work(&self) -> bool {
+        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
+    fn drain_injector(&self) {
+        loop {
+            match self.injector.steal() {
+                Steal::Success(task) => drop(task),
+                Steal::Empty => break,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    pub(crate) fn all_tasks(&self) -> Vec<TaskRef> {
+        self.registry.snapshot()
+    }
+
+    /// Stops the workers (they drain their own queues as they exit).
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        for parker in self.parkers.iter() {
+            parker.unpark(self.driver.as_ref());
+        }
+    }
+
+    /// After the workers stopped: cancels every task still alive and drops
+    /// whatever is still queued. Destructors of the futures run here.
+    pub(crate) fn finish_shutdown(&self) {
+        for task in self.registry.close() {
+            task.cancel();
+        }
+        self.drain_injector();
+        self.blocking.shutdown();
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    #[inline]
+    fn schedule(&self, task: Notified) {
+        crate::context::with_worker(|worker| match worker {
+            Some(worker) if Arc::ptr_eq(worker.shared(), self) => worker.schedule_local(task, false),
+            _ => self.schedule_remote(task),
+        });
+    }
+
+    #[inline]
+    fn yield_now(&self, task: Notified) {
+        crate::context::with_worker(|worker| match worker {
+            Some(worker) if Arc::ptr_eq(worker.shared(), self) => worker.schedule_local(task, true),
+            _ => self.schedule_remote(task),
+        });
+    }
+
+    #[inline]
+    fn release(&self, task: &RawTask) -> bool {
+        self.registry.remove(task)
+    }
+
+    fn spawn_callbacks(&self, job: Box<dyn FnOnce() + Send>) {
+        if self.registry.is_closed() {
+            // No runtime left to run them on.
+            job();
+            return;
+        }
+        self.spawn(async move { job() }, None).detach();
+    }
+}

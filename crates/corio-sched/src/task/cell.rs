@@ -1,0 +1,124 @@
+//! The one allocation a task lives in.
+
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use super::state::State;
+use super::{Schedule, TaskError, TaskId, TaskRef};
+use crate::loom::{Mutex, UnsafeCell};
+
+/// The hot, type-erased front of every task. `#[repr(C)]` in `Cell` puts it
+/// at offset 0, so a `NonNull<Header>` is also a pointer to the cell.
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) id: TaskId,
+    /// The task's key in its registry shard: written and read only under that
+    /// shard's lock.
+    pub(crate) registry_key: UnsafeCell<usize>,
+}
+
+/// The type-specific operations, one static table per `(F, S)`.
+pub(crate) struct Vtable {
+    /// Runs a queue entry (rule 2); consumes the entry's reference.
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    /// Drops a queue entry at shutdown: the future is dropped, never polled.
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    /// Completes an idle task the caller cancelled in place (rule 5).
+    pub(crate) cancel_in_place: unsafe fn(NonNull<Header>),
+    /// Hands a queue entry to the task's scheduler.
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the cell.
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// Polls for the output on behalf of the `Task` handle; writes a
+    /// `Poll<Result<T, TaskError>>` to the pointer.
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), Option<&Waker>),
+    /// Drops an output nobody retrieved, reporting a panic if it was one.
+    pub(crate) drop_output: unsafe fn(NonNull<Header>),
+    /// Hands callbacks to the task's scheduler (rule 8).
+    pub(crate) spawn_callbacks: unsafe fn(NonNull<Header>, Box<dyn FnOnce() + Send>),
+    /// Offset of the `Trailer` from the header.
+    pub(crate) trailer_offset: usize,
+}
+
+/// Where the future is, then its output.
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, TaskError>),
+    Consumed,
+}
+
+pub(crate) struct Core<F: Future, S> {
+    pub(crate) scheduler: S,
+    pub(crate) stage: UnsafeCell<Stage<F>>,
+}
+
+/// A done callback, as stored.
+pub(crate) type Callback = Box<dyn FnOnce(&TaskRef) + Send>;
+
+/// Rarely touched task data, behind one lock.
+#[derive(Default)]
+pub(crate) struct Cold {
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) cancel_msg: Option<String>,
+    pub(crate) callbacks: Vec<(u64, Callback)>,
+    /// Rule 8: the callbacks were taken to run; later ones run on their own.
+    pub(crate) fired: bool,
+}
+
+pub(crate) struct Trailer {
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    pub(crate) cold: Mutex<Cold>,
+}
+
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    pub(crate) header: Header,
+    pub(crate) core: Core<F, S>,
+    pub(crate) trailer: Trailer,
+}
+
+impl<F, S> Cell<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    /// Allocates a cell and returns a pointer to its header.
+    pub(crate) fn allocate(
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        name: Option<Box<str>>,
+        state: usize,
+    ) -> NonNull<Header> {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(state),
+                vtable: super::harness::vtable::<F, S>(),
+                id,
+                registry_key: UnsafeCell::new(usize::MAX),
+            },
+            core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
+            trailer: Trailer {
+                join_waker: UnsafeCell::new(None),
+                cold: Mutex::new(Cold { name, ..Cold::default() }),
+            },
+        });
+        NonNull::from(Box::leak(cell)).cast()
+    }
+}
+
+impl Header {
+    /// The trailer of the cell this header starts.
+    #[inline]
+    pub(crate) fn trailer(&self) -> &Trailer {
+        let base = (self as *const Header).cast::<u8>();
+        // SAFETY: every header is the first field of a `#[repr(C)]` `Cell`
+        // whose trailer sits `trailer_offset` bytes further (computed by
+        // `offset_of!` for that very cell type in `harness::vtable`), and the
+        // cell lives as long as the reference `self` came from (rule 9).
+        unsafe { &*base.add(self.vtable.trailer_offset).cast::<Trailer>() }
+    }
+}

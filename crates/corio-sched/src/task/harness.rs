@@ -1,0 +1,275 @@
+//! The typed side of a task: running, completing and cancelling a cell.
+//! Each function here is one vtable entry; the rules are in `task/mod.rs`.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use super::cell::{Cell, Header, Stage, Vtable};
+use super::raw::{Notified, RawTask};
+use super::state::{self, TransitionToIdle, TransitionToRunning};
+use super::waker::waker_ref;
+use super::{PanicPayload, Schedule, TaskError};
+use crate::context;
+
+struct VtableFor<F, S>(std::marker::PhantomData<(F, S)>);
+
+impl<F, S> VtableFor<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    const VTABLE: Vtable = Vtable {
+        poll: poll::<F, S>,
+        shutdown: shutdown::<F, S>,
+        cancel_in_place: cancel_in_place::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: read_output::<F, S>,
+        drop_output: drop_output::<F, S>,
+        spawn_callbacks: spawn_callbacks::<F, S>,
+        trailer_offset: std::mem::offset_of!(Cell<F, S>, trailer),
+    };
+}
+
+pub(super) fn vtable<F, S>() -> &'static Vtable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    &VtableFor::<F, S>::VTABLE
+}
+
+/// # Safety
+///
+/// - `ptr` points to a live `Cell<F, S>` (every header with this vtable does).
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+    // SAFETY: the vtable is only installed in a `Cell<F, S>`, whose header is
+    // its first field (`#[repr(C)]`); the caller keeps the cell alive.
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+}
+
+/// Rule 2, then the poll, then rule 3 or rule 4.
+unsafe fn poll<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the caller hands us a queue entry, whose reference keeps the
+    // cell alive until we release it.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let raw = RawTask::from_header(ptr);
+    if cell.header.state.transition_to_running() == TransitionToRunning::Cancelled {
+        return cancel_and_complete(cell, raw);
+    }
+    let waker = waker_ref(&raw);
+    let polled = {
+        let _task = context::enter_task(raw);
+        catch_unwind(AssertUnwindSafe(|| poll_future(cell, &waker)))
+    };
+    match polled {
+        Ok(Poll::Ready(output)) => match drop_future(cell, raw) {
+            None => complete(cell, raw, Ok(output), 0),
+            Some(panic) => {
+                drop(output);
+                complete(cell, raw, Err(TaskError::Panicked(PanicPayload::new(panic))), state::PANICKED);
+            }
+        },
+        Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
+            TransitionToIdle::Idle => {}
+            // SAFETY: rule 3: our reference became a new queue entry.
+            TransitionToIdle::Notified => cell.core.scheduler.yield_now(unsafe { Notified::from_raw(raw) }),
+            TransitionToIdle::Cancelled => cancel_and_complete(cell, raw),
+        },
+        Err(panic) => {
+            // A panic in the destructor too is swallowed: the first one is
+            // what the task reports.
+            let _ = drop_future(cell, raw);
+            complete(cell, raw, Err(TaskError::Panicked(PanicPayload::new(panic))), state::PANICKED);
+        }
+    }
+}
+
+fn poll_future<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> Poll<F::Output> {
+    let mut cx = Context::from_waker(waker);
+    cell.core.stage.with_mut(|stage| {
+        // SAFETY: we hold RUNNING (rule 2), so the stage is ours alone.
+        match unsafe { &mut *stage } {
+            // SAFETY: the future lives in the heap cell and is never moved
+            // until it is dropped in place.
+            Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
+            _ => unreachable!("a task was polled after its future was gone"),
+        }
+    })
+}
+
+/// Drops the future in place (the holder of RUNNING calls this). Returns the
+/// payload if a destructor panicked.
+pub(super) fn drop_future<F: Future, S>(cell: &Cell<F, S>, raw: RawTask) -> Option<Box<dyn std::any::Any + Send>> {
+    let _task = context::enter_task(raw);
+    catch_unwind(AssertUnwindSafe(|| {
+        cell.core.stage.with_mut(|stage| {
+            // SAFETY: we hold RUNNING (rules 2 and 5): the stage is ours.
+            unsafe { *stage = Stage::Consumed };
+        });
+    }))
+    .err()
+}
+
+/// Rules 3 and 5: the future is dropped and the task ends as cancelled.
+fn cancel_and_complete<F, S>(cell: &Cell<F, S>, raw: RawTask)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    match drop_future(cell, raw) {
+        None => {
+            let msg = cell.trailer.cold.lock().cancel_msg.take();
+            complete(cell, raw, Err(TaskError::Cancelled(msg)), state::CANCEL_OUTCOME);
+        }
+        Some(panic) => {
+            complete(cell, raw, Err(TaskError::Panicked(PanicPayload::new(panic))), state::PANICKED);
+        }
+    }
+}
+
+/// Rule 4. Consumes the completer's reference.
+pub(super) fn complete<F, S>(cell: &Cell<F, S>, raw: RawTask, output: Result<F::Output, TaskError>, outcome: usize)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    cell.core.stage.with_mut(|stage| {
+        // SAFETY: we still hold RUNNING (rule 4): the stage is ours, and
+        // every caller dropped the future first.
+        unsafe { *stage = Stage::Finished(output) };
+    });
+    let prev = cell.header.state.transition_to_complete(outcome);
+    if !prev.has(state::JOIN_INTEREST) {
+        // SAFETY: rule 4: without a handle the output is ours to drop.
+        unsafe { drop_output::<F, S>(raw.as_ptr()) };
+    } else if prev.has(state::JOIN_WAKER) {
+        cell.trailer.join_waker.with(|waker| {
+            // SAFETY: rule 7: JOIN_WAKER was set when we set COMPLETE, so the
+            // slot is filled and the handle will not write it again.
+            let waker = unsafe { &*waker };
+            waker.as_ref().expect("JOIN_WAKER set with an empty slot").wake_by_ref();
+        });
+    }
+    if prev.has(state::CALLBACKS) {
+        raw.fire_callbacks();
+    }
+    let refs = 1 + usize::from(cell.core.scheduler.release(&raw));
+    if cell.header.state.ref_dec_n(refs) {
+        raw.dealloc();
+    }
+}
+
+unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the caller hands us a queue entry, which keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    cell.header.state.transition_to_running_for_shutdown();
+    cancel_and_complete(cell, RawTask::from_header(ptr));
+}
+
+unsafe fn cancel_in_place<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: rule 5: the caller holds RUNNING and a reference for us.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    cancel_and_complete(cell, RawTask::from_header(ptr));
+}
+
+unsafe fn schedule<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the caller made a queue entry (rule 1) and keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: the caller's queue entry, reference included, moves into it.
+    let notified = unsafe { Notified::from_raw(RawTask::from_header(ptr)) };
+    cell.core.scheduler.schedule(notified);
+}
+
+unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the caller owned the last reference (rule 9); the cell was made
+    // by `Box::new` in `Cell::allocate` with this very type.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+}
+
+unsafe fn read_output<F, S>(ptr: NonNull<Header>, dst: *mut (), _waker: Option<&Waker>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the handle holds a reference.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let output = cell.core.stage.with_mut(|stage| {
+        // SAFETY: the caller saw COMPLETE and holds JOIN_INTEREST (rule 4).
+        match std::mem::replace(unsafe { &mut *stage }, Stage::Consumed) {
+            Stage::Finished(output) => output,
+            _ => Err(TaskError::InvalidState),
+        }
+    });
+    // SAFETY: the handle passes a `*mut Poll<Result<F::Output, TaskError>>`.
+    unsafe { *dst.cast::<Poll<Result<F::Output, TaskError>>>() = Poll::Ready(output) };
+}
+
+/// Drops an output nobody took; a panic in it is reported once (API.md §2).
+unsafe fn drop_output<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the caller owns the output (rules 4 and 6) and a reference.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let stage = cell.core.stage.with_mut(|stage| {
+        // SAFETY: as above: the output is ours.
+        std::mem::replace(unsafe { &mut *stage }, Stage::Consumed)
+    });
+    if let Stage::Finished(Err(TaskError::Panicked(payload))) = &stage {
+        report_unretrieved_panic(RawTask::from_header(ptr), payload);
+    }
+    // A destructor panicking here has nobody to report to but the caller.
+    drop(stage);
+}
+
+#[cold]
+fn report_unretrieved_panic(raw: RawTask, payload: &PanicPayload) {
+    eprintln!(
+        "corio: task '{}' (id {}) panicked and nobody retrieved the panic: {}",
+        raw.name(),
+        raw.header().id,
+        payload.message().as_deref().unwrap_or("(non-string payload)")
+    );
+}
+
+unsafe fn spawn_callbacks<F, S>(ptr: NonNull<Header>, job: Box<dyn FnOnce() + Send>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the caller holds a reference.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    cell.core.scheduler.spawn_callbacks(job);
+}

@@ -1,0 +1,93 @@
+//! The sharded list of live tasks, for `all_tasks()` and for shutdown.
+//!
+//! A task is inserted before it is first scheduled and removed when it
+//! completes (rule 4 in `task/mod.rs`); the entry owns one reference. Shards
+//! are picked by task id, so concurrent spawns rarely meet on one lock.
+
+use crossbeam_utils::CachePadded;
+use slab::Slab;
+
+use super::raw::RawTask;
+use super::TaskRef;
+use crate::loom::Mutex;
+
+pub(crate) struct Registry {
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+    mask: usize,
+}
+
+#[derive(Default)]
+struct Shard {
+    tasks: Slab<RawTask>,
+    closed: bool,
+}
+
+impl Registry {
+    pub(crate) fn new(workers: usize) -> Registry {
+        let n = (workers * 4).next_power_of_two();
+        let shards = (0..n).map(|_| CachePadded::new(Mutex::new(Shard::default()))).collect();
+        Registry { shards, mask: n - 1 }
+    }
+
+    fn shard(&self, task: &RawTask) -> &Mutex<Shard> {
+        &self.shards[task.header().id.as_u64() as usize & self.mask]
+    }
+
+    /// Adds a task; the registry takes over one reference the caller made.
+    /// `false` if the registry is closed (the runtime is shutting down): the
+    /// caller keeps that reference and must cancel the task.
+    pub(crate) fn insert(&self, task: RawTask) -> bool {
+        let mut shard = self.shard(&task).lock();
+        if shard.closed {
+            return false;
+        }
+        let key = shard.tasks.insert(task);
+        // SAFETY: the key is only touched under this shard's lock.
+        task.header().registry_key.with_mut(|k| unsafe { *k = key });
+        true
+    }
+
+    /// Removes a completed task; `true` if it was registered, handing its
+    /// reference to the caller.
+    pub(crate) fn remove(&self, task: &RawTask) -> bool {
+        let mut shard = self.shard(task).lock();
+        // SAFETY: the key is only touched under this shard's lock.
+        let key = task.header().registry_key.with(|k| unsafe { *k });
+        if key == usize::MAX {
+            return false;
+        }
+        let removed = shard.tasks.try_remove(key);
+        debug_assert!(removed == Some(*task), "registry key points at another task");
+        removed.is_some()
+    }
+
+    /// References to every registered task.
+    pub(crate) fn snapshot(&self) -> Vec<TaskRef> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            for (_, task) in shard.tasks.iter() {
+                task.ref_inc();
+                out.push(TaskRef::from_raw(*task));
+            }
+        }
+        out
+    }
+
+    /// Closes every shard to new tasks and returns references to the tasks
+    /// still registered.
+    pub(crate) fn close(&self) -> Vec<TaskRef> {
+        for shard in self.shards.iter() {
+            shard.lock().closed = true;
+        }
+        self.snapshot()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shards[0].lock().closed
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
+    }
+}

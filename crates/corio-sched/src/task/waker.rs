@@ -1,0 +1,55 @@
+//! `Waker`s that point straight at a task cell.
+
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+use std::task::{RawWaker, RawWakerVTable, Waker};
+
+use super::cell::Header;
+use super::raw::RawTask;
+use super::state::TransitionToNotified;
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+fn raw(ptr: *const ()) -> RawTask {
+    // SAFETY: every RawWaker with this vtable was made from a non-null header
+    // pointer by `waker_ref` or `clone`.
+    RawTask::from_header(unsafe { NonNull::new_unchecked(ptr as *mut Header) })
+}
+
+unsafe fn clone(ptr: *const ()) -> RawWaker {
+    raw(ptr).ref_inc();
+    RawWaker::new(ptr, &VTABLE)
+}
+
+unsafe fn wake(ptr: *const ()) {
+    let task = raw(ptr);
+    match task.header().state.transition_to_notified_by_val() {
+        TransitionToNotified::Submit => task.schedule(),
+        TransitionToNotified::DoNothing => {}
+        TransitionToNotified::Dealloc => task.dealloc(),
+    }
+}
+
+unsafe fn wake_by_ref(ptr: *const ()) {
+    let task = raw(ptr);
+    match task.header().state.transition_to_notified_by_ref() {
+        TransitionToNotified::Submit => task.schedule(),
+        TransitionToNotified::DoNothing => {}
+        TransitionToNotified::Dealloc => unreachable!("wake_by_ref keeps its reference"),
+    }
+}
+
+unsafe fn drop_waker(ptr: *const ()) {
+    raw(ptr).ref_dec();
+}
+
+/// A waker borrowed from the runner's reference: no reference is taken until
+/// somebody clones it.
+#[inline]
+pub(crate) fn waker_ref(task: &RawTask) -> ManuallyDrop<Waker> {
+    let raw = RawWaker::new(task.as_ptr().as_ptr() as *const (), &VTABLE);
+    // SAFETY: the vtable's functions follow the RawWaker contract: clone
+    // takes a reference, wake/drop release one, wake_by_ref keeps it. The
+    // `ManuallyDrop` keeps this borrowed waker from releasing the runner's.
+    ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
+}

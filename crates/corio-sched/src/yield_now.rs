@@ -1,0 +1,30 @@
+//! `yield_now`: asyncio's `await asyncio.sleep(0)`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Gives other tasks a turn: the task goes to the back of its worker's
+/// queue — asyncio's `await asyncio.sleep(0)`.
+pub async fn yield_now() {
+    YieldNow { yielded: false }.await
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        // Woken while running, the task is rescheduled after this poll, at
+        // the back of the queue (rule 3 in `task/mod.rs`).
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
