@@ -98,9 +98,7 @@ impl BlockingPool {
 
     fn spawn_thread(&self, id: usize) {
         let inner = self.inner.clone();
-        let spawned = thread::Builder::new()
-            .name(format!("{}-{id}", self.inner.name))
-            .spawn(move || run(inner));
+        let spawned = thread::Builder::new().name(format!("{}-{id}", self.inner.name)).spawn(move || run(inner));
         if let Err(e) = spawned {
             let mut state = self.inner.state.lock();
             state.threads -= 1;

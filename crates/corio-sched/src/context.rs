@@ -21,7 +21,9 @@ struct ThreadContext {
     entered: Cell<bool>,
 }
 
+// loom's `thread_local!` has no `const` form, and this must compile under both.
 thread_local! {
+    #[allow(clippy::missing_const_for_thread_local)]
     static CONTEXT: ThreadContext = ThreadContext {
         current_task: Cell::new(None),
         budget: Cell::new(Budget(None)),

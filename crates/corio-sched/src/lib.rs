@@ -37,14 +37,7 @@ pub use sched::park::Driver;
 pub use task::{CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef};
 pub use yield_now::yield_now;
 
-#[doc(hidden)]
-pub mod __private {
-    //! Internals exposed for corio's own loom models and tests only.
-    #[cfg(corio_loom)]
-    pub use crate::loom_models::*;
-}
-
-#[cfg(corio_loom)]
+#[cfg(all(test, corio_loom))]
 mod loom_models;
 
 fn _assert_auto_traits() {

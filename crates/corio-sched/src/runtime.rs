@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::blocking::BlockingPool;
 use crate::context;
-use crate::loom::{Arc, Mutex, Worker, thread};
+use crate::loom::{Arc, Condvar, Mutex, Worker, thread};
 use crate::sched::{self, Config, Parker, Shared, SharedDriver};
 use crate::task::root::Root;
 use crate::task::{Notified, Task, TaskRef};
@@ -115,28 +115,17 @@ impl Builder {
         }
         let locals: Vec<Worker<Notified>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(|w| w.stealer()).collect();
-        // The pool's threads must know their runtime, but the runtime is made
-        // after the pool: they find it through this late-bound cell.
-        let home: StdArc<std::sync::OnceLock<std::sync::Weak<Shared>>> = StdArc::default();
-        let on_start = {
-            let home = home.clone();
-            Arc::new(move || -> Box<dyn std::any::Any> {
-                match home.get().and_then(|w| w.upgrade()) {
-                    Some(shared) => Box::new(context::enter(shared, false, std::ptr::null())),
-                    None => Box::new(()),
-                }
-            })
-        };
+        let (home, on_start) = blocking_home();
         let blocking = BlockingPool::new(
             self.max_blocking_threads,
             self.blocking_keep_alive,
             format!("{}-blocking", self.thread_name),
-            Some(on_start),
+            on_start,
         );
         let driver = self.driver.map(SharedDriver::new);
         let shared = Arc::new(Shared::new(stealers, driver, blocking, self.config));
-        let _ = home.set(StdArc::downgrade(&shared));
-        let alive = StdArc::new((std::sync::Mutex::new(workers), std::sync::Condvar::new()));
+        set_blocking_home(&home, &shared);
+        let alive = Arc::new((Mutex::new(workers), Condvar::new()));
         for (index, local) in locals.into_iter().enumerate() {
             let shared = shared.clone();
             let alive = alive.clone();
@@ -162,13 +151,47 @@ impl fmt::Debug for Builder {
     }
 }
 
+/// The runtime's blocking threads must know their runtime (so that
+/// `Handle::current()` works in `to_thread` closures), but the pool is made
+/// before the runtime: they find it through this late-bound weak cell.
+type Home = StdArc<std::sync::OnceLock<std::sync::Weak<Shared>>>;
+type OnStart = Option<Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>>;
+
+#[cfg(not(corio_loom))]
+fn blocking_home() -> (Home, OnStart) {
+    let home: Home = StdArc::default();
+    let cell = home.clone();
+    let on_start = Arc::new(move || -> Box<dyn std::any::Any> {
+        match cell.get().and_then(|w| w.upgrade()) {
+            Some(shared) => Box::new(context::enter(shared, false, std::ptr::null())),
+            None => Box::new(()),
+        }
+    });
+    (home, Some(on_start))
+}
+
+#[cfg(not(corio_loom))]
+fn set_blocking_home(home: &Home, shared: &Arc<Shared>) {
+    let _ = home.set(Arc::downgrade(shared));
+}
+
+// loom's `Arc` has no `Weak`; the models do not need a handle on blocking
+// threads.
+#[cfg(corio_loom)]
+fn blocking_home() -> (Home, OnStart) {
+    (StdArc::default(), None)
+}
+
+#[cfg(corio_loom)]
+fn set_blocking_home(_home: &Home, _shared: &Arc<Shared>) {}
+
 /// Counts a worker out when its thread ends (even by panic).
-struct ExitSignal(StdArc<(std::sync::Mutex<usize>, std::sync::Condvar)>);
+struct ExitSignal(Arc<(Mutex<usize>, Condvar)>);
 
 impl Drop for ExitSignal {
     fn drop(&mut self) {
         let (count, cv) = &*self.0;
-        *count.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        *count.lock() -= 1;
         cv.notify_all();
     }
 }
@@ -182,7 +205,7 @@ impl Drop for ExitSignal {
 /// alive and drops its future, so destructors run and nothing leaks.
 pub struct Runtime {
     shared: Arc<Shared>,
-    alive: StdArc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
+    alive: Arc<(Mutex<usize>, Condvar)>,
     shut_down: Mutex<bool>,
 }
 
@@ -237,7 +260,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, None)
+        Shared::spawn(&self.shared, future, None)
     }
 
     /// A handle to this runtime.
@@ -266,13 +289,13 @@ impl Runtime {
         let limit = if own_worker { Some(Duration::ZERO) } else { limit };
         let deadline = limit.map(|l| Instant::now() + l);
         let (count, cv) = &*self.alive;
-        let mut alive = count.lock().unwrap_or_else(|e| e.into_inner());
+        let mut alive = count.lock();
         while *alive > 0 {
             alive = match deadline {
-                None => cv.wait(alive).unwrap_or_else(|e| e.into_inner()),
+                None => cv.wait(alive),
                 Some(deadline) => {
                     let Some(left) = deadline.checked_duration_since(Instant::now()) else { break };
-                    cv.wait_timeout(alive, left).unwrap_or_else(|e| e.into_inner()).0
+                    cv.wait_timeout(alive, left).0
                 }
             };
         }
@@ -349,7 +372,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, None)
+        Shared::spawn(&self.shared, future, None)
     }
 
     pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Box<str>>) -> Task<F::Output>
@@ -357,7 +380,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future, name)
+        Shared::spawn(&self.shared, future, name)
     }
 
     /// Runs `f` on the blocking pool; the task resolves to its result.

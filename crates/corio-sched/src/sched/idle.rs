@@ -119,10 +119,4 @@ impl Idle {
     pub(crate) fn is_parked(&self, worker: usize) -> bool {
         self.sleepers.lock().contains(&worker)
     }
-
-    #[cfg(test)]
-    pub(crate) fn counts(&self) -> (usize, usize) {
-        let s = self.state.load(Ordering::SeqCst);
-        (searching(s), unparked(s))
-    }
 }

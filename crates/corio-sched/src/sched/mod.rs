@@ -88,19 +88,19 @@ impl Shared {
     }
 
     /// Spawns a task on this runtime.
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, name: Option<Box<str>>) -> Task<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Shared>, future: F, name: Option<Box<str>>) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         // Three references: the handle, the registry, the first queue entry.
-        let state = SCHEDULED | JOIN_INTEREST | 3 * REF_ONE;
-        let ptr = Cell::allocate(future, self.clone(), TaskId::next(), name, state);
+        let state = SCHEDULED | JOIN_INTEREST | (3 * REF_ONE);
+        let ptr = Cell::allocate(future, this.clone(), TaskId::next(), name, state);
         let raw = RawTask::from_header(ptr);
         // SAFETY: the initial state made a queue entry with its reference.
         let notified = unsafe { Notified::from_raw(raw) };
-        if self.registry.insert(raw) {
-            self.schedule(notified);
+        if this.registry.insert(raw) {
+            this.schedule(notified);
         } else {
             // Shut down: the registry's reference was never taken, and the
             // entry's drop cancels the task without polling it.
@@ -199,11 +199,30 @@ impl Schedule for Arc<Shared> {
     }
 
     fn spawn_callbacks(&self, job: Box<dyn FnOnce() + Send>) {
-        if self.registry.is_closed() {
-            // No runtime left to run them on.
-            job();
+        if self.is_shutdown() {
+            // The loop is closing and cannot run them (asyncio would raise
+            // "Event loop is closed"); a short-lived thread does, so they
+            // still never run on the registrant's or the completer's stack.
+            run_callbacks_on_helper_thread(job);
             return;
         }
-        self.spawn(async move { job() }, None).detach();
+        Shared::spawn(self, async move { job() }, None).detach();
+    }
+}
+
+#[cold]
+fn run_callbacks_on_helper_thread(job: Box<dyn FnOnce() + Send>) {
+    let job = std::sync::Arc::new(std::sync::Mutex::new(Some(job)));
+    let theirs = job.clone();
+    let spawned = std::thread::Builder::new().name("corio-callbacks".into()).spawn(move || {
+        if let Some(job) = theirs.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            job();
+        }
+    });
+    if spawned.is_err() {
+        // No thread to be had: running them here beats losing them.
+        if let Some(job) = job.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            job();
+        }
     }
 }

@@ -62,9 +62,11 @@ pub(crate) type Callback = Box<dyn FnOnce(&TaskRef) + Send>;
 pub(crate) struct Cold {
     pub(crate) name: Option<Box<str>>,
     pub(crate) cancel_msg: Option<String>,
-    pub(crate) callbacks: Vec<(u64, Callback)>,
-    /// Rule 8: the callbacks were taken to run; later ones run on their own.
+    pub(crate) callbacks: std::collections::VecDeque<(u64, Callback)>,
+    /// Rule 8: the task is done and its callbacks may run.
     pub(crate) fired: bool,
+    /// Rule 8: a drainer job is queued or running.
+    pub(crate) draining: bool,
 }
 
 pub(crate) struct Trailer {
@@ -101,10 +103,7 @@ where
                 registry_key: UnsafeCell::new(usize::MAX),
             },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
-            trailer: Trailer {
-                join_waker: UnsafeCell::new(None),
-                cold: Mutex::new(Cold { name, ..Cold::default() }),
-            },
+            trailer: Trailer { join_waker: UnsafeCell::new(None), cold: Mutex::new(Cold { name, ..Cold::default() }) },
         });
         NonNull::from(Box::leak(cell)).cast()
     }

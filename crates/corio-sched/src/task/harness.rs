@@ -151,6 +151,8 @@ where
         // every caller dropped the future first.
         unsafe { *stage = Stage::Finished(output) };
     });
+    // Leave the registry first, so `all_tasks()` never lists a done task.
+    let registered = cell.core.scheduler.release(&raw);
     let prev = cell.header.state.transition_to_complete(outcome);
     if !prev.has(state::JOIN_INTEREST) {
         // SAFETY: rule 4: without a handle the output is ours to drop.
@@ -166,7 +168,7 @@ where
     if prev.has(state::CALLBACKS) {
         raw.fire_callbacks();
     }
-    let refs = 1 + usize::from(cell.core.scheduler.release(&raw));
+    let refs = 1 + usize::from(registered);
     if cell.header.state.ref_dec_n(refs) {
         raw.dealloc();
     }

@@ -196,10 +196,6 @@ fn release_handle(raw: RawTask) {
 
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Task")
-            .field("id", &self.id())
-            .field("name", &self.name())
-            .field("done", &self.done())
-            .finish()
+        f.debug_struct("Task").field("id", &self.id()).field("name", &self.name()).field("done", &self.done()).finish()
     }
 }

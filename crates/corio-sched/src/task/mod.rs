@@ -32,9 +32,10 @@
 //!    one transition that returns the previous state. From then on the stage
 //!    belongs to the `Task` handle if `JOIN_INTEREST` was set, otherwise to
 //!    the completer, which drops the output at once. If `JOIN_WAKER` was set
-//!    the completer wakes the join waker. Then it fires callbacks (rule 8),
-//!    removes the task from the registry and releases its own reference and
-//!    the registry's.
+//!    the completer wakes the join waker, then fires callbacks (rule 8). It
+//!    removes the task from the registry *before* setting `COMPLETE`, so
+//!    `all_tasks()` never lists a finished task, and releases its own
+//!    reference and the registry's at the very end.
 //! 5. **Cancel.** Cancelling sets `CANCELLED`. If the task was idle, the
 //!    canceller takes `RUNNING` and one reference in the same transition and
 //!    completes the task itself (rule 4): the future is dropped immediately,
@@ -50,13 +51,16 @@
 //!    handle may only take the slot back by clearing it (failing if
 //!    `COMPLETE`), and the completer may read the slot once it has set
 //!    `COMPLETE`. The slot is dropped with the cell.
-//! 8. **Done callbacks** live under the cold lock with a `fired` flag. A
-//!    registrant pushes under the lock, then sets `CALLBACKS`; if the state
-//!    before had `COMPLETE` but not `CALLBACKS`, the registrant fires them.
-//!    The completer fires them iff its completion transition saw `CALLBACKS`.
-//!    Firing takes the list and sets `fired` under the lock; a registrant that
-//!    finds `fired` hands its callback straight to the scheduler. Callbacks
-//!    never run on the registrant's or the completer's stack.
+//! 8. **Done callbacks** live in a FIFO under the cold lock, with `fired`
+//!    and `draining` flags. A registrant pushes under the lock, then sets
+//!    `CALLBACKS`; if the state before had `COMPLETE` but not `CALLBACKS`,
+//!    the registrant fires. The completer fires iff its completion
+//!    transition saw `CALLBACKS`. Firing sets `fired`; whoever pushes to or
+//!    fires a non-empty list while `fired` is set and `draining` is not sets
+//!    `draining` and hands one drainer job to the scheduler, which pops and
+//!    runs callbacks until the list is empty, then clears `draining`. One
+//!    drainer at a time keeps registration order. Callbacks never run on the
+//!    registrant's or the completer's stack while the runtime is up.
 //! 9. **References.** The `Task` handle, each queue entry (and so the
 //!    runner), each `Waker`, each `TaskRef` and the registry entry own one
 //!    reference each. The registry's reference lives until completion, so an
@@ -70,8 +74,8 @@ mod id;
 mod join;
 pub(crate) mod raw;
 pub(crate) mod registry;
-pub(crate) mod state;
 pub(crate) mod root;
+pub(crate) mod state;
 mod task_ref;
 mod waker;
 

@@ -104,20 +104,17 @@ impl RawTask {
     /// Registers a done callback (rule 8).
     pub(crate) fn add_done_callback(self, id: u64, f: super::cell::Callback) {
         let mut cold = self.trailer().cold.lock();
-        if cold.fired {
-            drop(cold);
-            self.spawn_callbacks(vec![(id, f)]);
-            return;
-        }
-        cold.callbacks.push((id, f));
-        let prev = self.header().state.set_callbacks();
-        if prev.has(super::state::COMPLETE) && !prev.has(super::state::CALLBACKS) {
+        cold.callbacks.push_back((id, f));
+        if !cold.fired {
+            let prev = self.header().state.set_callbacks();
+            let completer_saw_none = prev.has(super::state::COMPLETE) && !prev.has(super::state::CALLBACKS);
+            if !completer_saw_none {
+                return;
+            }
             // The completer did not see CALLBACKS: firing is ours.
             cold.fired = true;
-            let list = std::mem::take(&mut cold.callbacks);
-            drop(cold);
-            self.spawn_callbacks(list);
         }
+        self.start_drainer(cold);
     }
 
     pub(crate) fn remove_done_callback(self, id: u64) -> bool {
@@ -130,37 +127,46 @@ impl RawTask {
     /// Rule 8, the completer's side.
     pub(crate) fn fire_callbacks(self) {
         let mut cold = self.trailer().cold.lock();
-        if cold.fired {
-            return;
-        }
         cold.fired = true;
-        let list = std::mem::take(&mut cold.callbacks);
-        drop(cold);
-        self.spawn_callbacks(list);
+        self.start_drainer(cold);
     }
 
-    fn spawn_callbacks(self, list: Vec<(u64, super::cell::Callback)>) {
-        if list.is_empty() {
+    /// Rule 8: hands one drainer job to the scheduler unless one is queued.
+    fn start_drainer(self, mut cold: crate::loom::MutexGuard<'_, super::cell::Cold>) {
+        if cold.draining || cold.callbacks.is_empty() {
             return;
         }
+        cold.draining = true;
+        drop(cold);
         self.ref_inc();
         let task = TaskRef::from_raw(self);
-        let job = Box::new(move || {
-            for (_, callback) in list {
-                let run = std::panic::AssertUnwindSafe(|| callback(&task));
-                if let Err(panic) = std::panic::catch_unwind(run) {
-                    let msg = super::error::panic_message(&*panic);
-                    eprintln!(
-                        "corio: a done callback of task '{}' panicked: {}",
-                        task.name(),
-                        msg.as_deref().unwrap_or("(non-string payload)")
-                    );
-                }
-            }
-        });
+        let job = Box::new(move || task.raw().drain_callbacks(&task));
         let spawn = self.header().vtable.spawn_callbacks;
-        // SAFETY: the cell is alive: we hold a reference through `task`.
+        // SAFETY: the cell is alive: the job holds a reference through `task`.
         unsafe { spawn(self.0, job) }
+    }
+
+    /// The drainer job: runs callbacks in order until none is left.
+    fn drain_callbacks(self, task: &TaskRef) {
+        loop {
+            let next = {
+                let mut cold = self.trailer().cold.lock();
+                let next = cold.callbacks.pop_front();
+                if next.is_none() {
+                    cold.draining = false;
+                }
+                next
+            };
+            let Some((_, callback)) = next else { return };
+            if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(task))) {
+                let msg = super::error::panic_message(&*panic);
+                eprintln!(
+                    "corio: a done callback of task '{}' panicked: {}",
+                    task.name(),
+                    msg.as_deref().unwrap_or("(non-string payload)")
+                );
+            }
+        }
     }
 }
 

@@ -37,7 +37,7 @@ impl<S: Schedule> Root<S> {
     /// reference) or returns `false`.
     pub(crate) fn new(scheduler: S, register: impl FnOnce(RawTask) -> bool) -> Root<S> {
         // Two references: this holder (the runner) and the registry.
-        let ptr = Cell::allocate(RootFuture, scheduler, TaskId::next(), None, RUNNING | ROOT | 2 * REF_ONE);
+        let ptr = Cell::allocate(RootFuture, scheduler, TaskId::next(), None, RUNNING | ROOT | (2 * REF_ONE));
         let raw = RawTask::from_header(ptr);
         if !register(raw) {
             raw.ref_dec();

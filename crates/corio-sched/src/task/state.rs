@@ -282,11 +282,7 @@ impl State {
     pub(crate) fn unset_join_interest(&self) -> bool {
         let (prev, ()) = self.fetch_update(|s| {
             debug_assert!(s.has(JOIN_INTEREST), "{s:?}");
-            if s.has(COMPLETE) {
-                (None, ())
-            } else {
-                (Some(s.0 & !(JOIN_INTEREST | JOIN_WAKER)), ())
-            }
+            if s.has(COMPLETE) { (None, ()) } else { (Some(s.0 & !(JOIN_INTEREST | JOIN_WAKER)), ()) }
         });
         prev.has(COMPLETE)
     }
@@ -297,11 +293,7 @@ impl State {
     pub(crate) fn set_join_waker(&self) -> Result<(), Snapshot> {
         let (prev, ok) = self.fetch_update(|s| {
             debug_assert!(s.has(JOIN_INTEREST) && !s.has(JOIN_WAKER), "{s:?}");
-            if s.has(COMPLETE) {
-                (None, false)
-            } else {
-                (Some(s.0 | JOIN_WAKER), true)
-            }
+            if s.has(COMPLETE) { (None, false) } else { (Some(s.0 | JOIN_WAKER), true) }
         });
         if ok { Ok(()) } else { Err(prev) }
     }
@@ -311,11 +303,7 @@ impl State {
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         let (prev, ok) = self.fetch_update(|s| {
             debug_assert!(s.has(JOIN_INTEREST) && s.has(JOIN_WAKER), "{s:?}");
-            if s.has(COMPLETE) {
-                (None, false)
-            } else {
-                (Some(s.0 & !JOIN_WAKER), true)
-            }
+            if s.has(COMPLETE) { (None, false) } else { (Some(s.0 & !JOIN_WAKER), true) }
         });
         if ok { Ok(()) } else { Err(prev) }
     }

@@ -2,9 +2,9 @@
 
 use std::fmt;
 
+use super::TaskId;
 use super::raw::RawTask;
 use super::state::{CANCEL_OUTCOME, COMPLETE, PANICKED};
-use super::TaskId;
 
 /// A shareable reference to a task, whatever its output type — what
 /// `current_task()`, `all_tasks()` and done callbacks give you. Holding one
@@ -17,6 +17,10 @@ impl TaskRef {
     /// Takes over one reference the caller made for it.
     pub(crate) fn from_raw(raw: RawTask) -> TaskRef {
         TaskRef { raw }
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
     }
 
     /// The task's id.

@@ -1,0 +1,182 @@
+//! Models of the task state protocol (rules in `task/mod.rs`).
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use super::{DropCounter, Mock};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, thread};
+
+/// A future that is ready once `flag` is set, and parks its waker in `slot`.
+fn flag_future(
+    flag: Arc<AtomicBool>,
+    slot: Arc<Mutex<Option<Waker>>>,
+    drops: Arc<AtomicUsize>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let guard = DropCounter(drops);
+    poll_fn(move |cx: &mut Context<'_>| {
+        let _keep = &guard;
+        *slot.lock() = Some(cx.waker().clone());
+        if flag.load(Ordering::SeqCst) { Poll::Ready(()) } else { Poll::Pending }
+    })
+}
+
+/// Rules 1–3: a wake that races with a poll is never lost — the task is
+/// polled again after the wake, sees the flag, and completes.
+#[test]
+fn loom_wake_during_poll_is_not_lost() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let flag = Arc::new(AtomicBool::new(false));
+        let slot = Arc::new(Mutex::new(None::<Waker>));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let task = mock.spawn(flag_future(flag.clone(), slot.clone(), drops.clone()));
+        // Poll once to get the task's waker, and queue the task again so
+        // that the runner's poll races with the wake below.
+        mock.pop().unwrap().run();
+        let waker = slot.lock().take().unwrap();
+        waker.wake_by_ref();
+
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || {
+                if let Some(t) = mock.pop() {
+                    t.run();
+                }
+            })
+        };
+        flag.store(true, Ordering::SeqCst);
+        waker.wake();
+        runner.join().unwrap();
+        mock.drain();
+        assert!(task.done(), "the wake was lost");
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        drop(task);
+        drop(slot);
+    });
+}
+
+/// Rules 3 and 5: cancelling a task while it is being polled drops the
+/// future exactly once, right after the poll, and the task ends cancelled.
+#[test]
+fn loom_cancel_during_poll_drops_future_once() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let guard = DropCounter(drops.clone());
+        let task = mock.spawn(poll_fn(move |_cx: &mut Context<'_>| {
+            let _keep = &guard;
+            Poll::<()>::Pending
+        }));
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || mock.drain())
+        };
+        assert!(task.cancel());
+        runner.join().unwrap();
+        mock.drain();
+        assert!(task.done() && task.cancelled());
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+/// Rules 4 and 6: dropping the handle while the task completes drops the
+/// future once and the output at most once (never both sides, never
+/// neither), and frees the cell.
+#[test]
+fn loom_join_handle_drop_vs_completion() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let future_drops = Arc::new(AtomicUsize::new(0));
+        let output_drops = Arc::new(AtomicUsize::new(0));
+        let made = Arc::new(AtomicBool::new(false));
+        let task = {
+            let guard = DropCounter(future_drops.clone());
+            let output_drops = output_drops.clone();
+            let made = made.clone();
+            mock.spawn(async move {
+                let _keep = guard;
+                made.store(true, Ordering::SeqCst);
+                DropCounter(output_drops)
+            })
+        };
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || mock.drain())
+        };
+        drop(task);
+        runner.join().unwrap();
+        mock.drain();
+        assert_eq!(future_drops.load(Ordering::SeqCst), 1);
+        let expected = usize::from(made.load(Ordering::SeqCst));
+        assert_eq!(output_drops.load(Ordering::SeqCst), expected);
+    });
+}
+
+/// Rules 4 and 6 for `detach`: the task always runs to completion and its
+/// output is dropped exactly once by one side.
+#[test]
+fn loom_detach_vs_completion() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let output_drops = Arc::new(AtomicUsize::new(0));
+        let task = {
+            let output_drops = output_drops.clone();
+            mock.spawn(async move { DropCounter(output_drops) })
+        };
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || mock.drain())
+        };
+        task.detach();
+        runner.join().unwrap();
+        mock.drain();
+        assert_eq!(output_drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+/// Rule 7: a join waker registered while the task completes is either seen
+/// by the completer or the handle sees COMPLETE: awaiting never hangs.
+#[test]
+fn loom_join_waker_vs_completion() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let mut task = mock.spawn(async { 7u32 });
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || mock.drain())
+        };
+        let value = loom::future::block_on(poll_fn(|cx| Pin::new(&mut task).poll(cx)));
+        assert_eq!(value.unwrap(), 7);
+        runner.join().unwrap();
+    });
+}
+
+/// Rule 8: a callback added while the task completes runs exactly once,
+/// whichever side fires it.
+#[test]
+fn loom_callback_registration_vs_completion() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let task = mock.spawn(async {});
+        let runs = Arc::new(AtomicUsize::new(0));
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || {
+                if let Some(t) = mock.pop() {
+                    t.run();
+                }
+            })
+        };
+        {
+            let runs = runs.clone();
+            let _ = task.add_done_callback(move |t| {
+                assert!(t.done());
+                runs.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        runner.join().unwrap();
+        mock.drain();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    });
+}
