@@ -1,0 +1,185 @@
+#![cfg(not(corio_loom))]
+//! `yield_now` and the cooperative budget: tasks take turns on a worker.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use common::{LIMIT, runtime, with_timeout};
+
+/// Longest run of equal consecutive entries.
+fn longest_run(trace: &[char]) -> usize {
+    let mut best = 0;
+    let mut run = 0;
+    let mut prev = None;
+    for &c in trace {
+        run = if Some(c) == prev { run + 1 } else { 1 };
+        prev = Some(c);
+        best = best.max(run);
+    }
+    best
+}
+
+#[test]
+fn two_yielding_tasks_on_one_worker_interleave() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let trace = Arc::new(Mutex::new(Vec::new()));
+        let t = trace.clone();
+        rt.block_on(rt.spawn(async move {
+            // Both are spawned from the worker itself, so neither can start
+            // before the other exists.
+            let step = |who: char, t: Arc<Mutex<Vec<char>>>| async move {
+                for _ in 0..100 {
+                    t.lock().unwrap().push(who);
+                    corio::yield_now().await;
+                }
+            };
+            let a = corio::create_task(step('a', t.clone()));
+            let b = corio::create_task(step('b', t.clone()));
+            a.await.unwrap();
+            b.await.unwrap();
+        }))
+        .unwrap();
+        let trace = trace.lock().unwrap();
+        assert_eq!(trace.len(), 200);
+        assert_eq!(trace.iter().filter(|&&c| c == 'a').count(), 100);
+        assert!(longest_run(&trace) <= 2, "the tasks did not take turns: {}", trace.iter().collect::<String>());
+    });
+}
+
+#[test]
+fn yield_now_returns_and_the_task_goes_on() {
+    with_timeout(LIMIT, || {
+        let out = corio::run(async {
+            let mut n = 0;
+            for _ in 0..1_000 {
+                corio::yield_now().await;
+                n += 1;
+            }
+            n
+        });
+        assert_eq!(out, 1_000);
+    });
+}
+
+#[test]
+fn yield_now_in_the_main_future_lets_tasks_run() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        rt.block_on(async {
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = flag.clone();
+            let task = corio::create_task(async move { f.store(true, Ordering::SeqCst) });
+            common::yield_until(|| flag.load(Ordering::SeqCst)).await;
+            task.await.unwrap();
+        });
+    });
+}
+
+#[test]
+fn a_yield_loop_does_not_starve_another_task_on_one_worker() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let iterations = rt
+            .block_on(rt.spawn(async {
+                let other_ran = Arc::new(AtomicBool::new(false));
+                let o = other_ran.clone();
+                let started = Arc::new(AtomicBool::new(false));
+                let s = started.clone();
+                let busy = corio::create_task(async move {
+                    s.store(true, Ordering::SeqCst);
+                    let mut i = 0u32;
+                    while !o.load(Ordering::SeqCst) {
+                        assert!(i < 10_000, "the other task never ran");
+                        corio::yield_now().await;
+                        i += 1;
+                    }
+                    i
+                });
+                // Runs only once the busy task is looping, so it can only
+                // finish if that loop lets it.
+                let other = corio::create_task(async move {
+                    common::yield_until(|| started.load(Ordering::SeqCst)).await;
+                    other_ran.store(true, Ordering::SeqCst);
+                });
+                let i = busy.await.unwrap();
+                other.await.unwrap();
+                i
+            }))
+            .unwrap();
+        assert!(iterations < 10_000);
+    });
+}
+
+#[test]
+fn a_loop_over_an_always_ready_task_yields_to_other_tasks() {
+    // Awaiting a finished `Task` is always ready; the cooperative budget
+    // must still send the looping task back to the scheduler now and then.
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let spins = rt
+            .block_on(rt.spawn(async {
+                let mut ready = corio::create_task(async {});
+                (&mut ready).await.unwrap();
+                let other_ran = Arc::new(AtomicBool::new(false));
+                let o = other_ran.clone();
+                let started = Arc::new(AtomicBool::new(false));
+                let s = started.clone();
+                let spinner = corio::create_task(async move {
+                    s.store(true, Ordering::SeqCst);
+                    let mut spins = 0u64;
+                    while !o.load(Ordering::SeqCst) {
+                        // Never Pending on its own: the task is done.
+                        let _ = (&mut ready).await;
+                        spins += 1;
+                    }
+                    spins
+                });
+                let other = corio::create_task(async move {
+                    common::yield_until(|| started.load(Ordering::SeqCst)).await;
+                    other_ran.store(true, Ordering::SeqCst);
+                });
+                let spins = spinner.await.unwrap();
+                other.await.unwrap();
+                spins
+            }))
+            .unwrap();
+        // The spinner was looping before the other task could finish.
+        assert!(spins > 0);
+    });
+}
+
+#[test]
+fn many_yielding_tasks_all_finish_on_two_workers() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let done = Arc::new(AtomicUsize::new(0));
+        let d = done.clone();
+        rt.block_on(async move {
+            let tasks: Vec<_> = (0..100)
+                .map(|_| {
+                    let d = d.clone();
+                    corio::create_task(async move {
+                        for _ in 0..100 {
+                            corio::yield_now().await;
+                        }
+                        d.fetch_add(1, Ordering::SeqCst);
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        assert_eq!(done.load(Ordering::SeqCst), 100);
+    });
+}
+
+#[test]
+fn yield_now_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let f = corio::yield_now();
+    assert_send(&f);
+}
