@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::loom::Mutex;
-use crate::waiters::{WaitList, Waitable, WakeList, Waiter};
+use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// Makes `parties` tasks wait for each other.
 ///
@@ -45,20 +45,12 @@ impl Barrier {
     /// If `parties` is 0.
     pub fn new(parties: usize) -> Self {
         assert!(parties >= 1, "Barrier::new: parties must be at least 1");
-        Self {
-            parties,
-            state: Mutex::new(State {
-                waiters: WaitList::new(),
-                broken: false,
-            }),
-        }
+        Self { parties, state: Mutex::new(State { waiters: WaitList::new(), broken: false }) }
     }
 
     /// Waits for the other parties; returns this party's arrival index.
     pub fn wait(&self) -> BarrierWait<'_> {
-        BarrierWait {
-            waiter: Waiter::new(self),
-        }
+        BarrierWait { waiter: Waiter::new(self) }
     }
 
     /// Breaks the barrier: current and later waits fail with [`BrokenBarrier`] until `reset`.

@@ -24,10 +24,7 @@ pub struct OverRelease;
 impl BoundedSemaphore {
     /// A semaphore with `value` permits, never more.
     pub fn new(value: usize) -> Self {
-        Self {
-            sem: Semaphore::new(value),
-            bound: value,
-        }
+        Self { sem: Semaphore::new(value), bound: value }
     }
 
     /// Waits for a permit and takes it; give it back with [`BoundedSemaphore::release`].
@@ -38,10 +35,7 @@ impl BoundedSemaphore {
     /// Gives a permit back (serving the first waiter); errors if that would exceed the
     /// initial value.
     pub fn release(&self) -> Result<(), OverRelease> {
-        self.sem
-            .release_bounded(self.bound)
-            .then_some(())
-            .ok_or(OverRelease)
+        self.sem.release_bounded(self.bound).then_some(()).ok_or(OverRelease)
     }
 
     /// Whether `acquire` would wait now.
@@ -52,10 +46,7 @@ impl BoundedSemaphore {
 
 impl fmt::Debug for BoundedSemaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundedSemaphore")
-            .field("sem", &self.sem)
-            .field("bound", &self.bound)
-            .finish()
+        f.debug_struct("BoundedSemaphore").field("sem", &self.sem).field("bound", &self.bound).finish()
     }
 }
 

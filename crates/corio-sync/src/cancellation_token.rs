@@ -26,7 +26,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering};
-use crate::waiters::{WaitList, Waitable, WakeList, Waiter};
+use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// A cancellation flag shared by its clones; child tokens are cancelled with their parent.
 ///
@@ -73,12 +73,7 @@ impl Node {
         Arc::new(Self {
             cancelled: AtomicBool::new(cancelled),
             index: AtomicUsize::new(index),
-            inner: Mutex::new(Inner {
-                parent,
-                children: Vec::new(),
-                handles: 1,
-                waiters: WaitList::new(),
-            }),
+            inner: Mutex::new(Inner { parent, children: Vec::new(), handles: 1, waiters: WaitList::new() }),
         })
     }
 
@@ -93,9 +88,7 @@ impl Node {
 impl CancellationToken {
     /// A new, uncancelled root token.
     pub fn new() -> Self {
-        Self {
-            node: Node::new(None, 0, false),
-        }
+        Self { node: Node::new(None, 0, false) }
     }
 
     /// Cancels this token and all its descendants, waking everyone waiting on them.
@@ -126,9 +119,7 @@ impl CancellationToken {
 
     /// Waits until the token is cancelled.
     pub fn cancelled(&self) -> WaitForCancellation<'_> {
-        WaitForCancellation {
-            waiter: Waiter::new(&self.node),
-        }
+        WaitForCancellation { waiter: Waiter::new(&self.node) }
     }
 
     /// A new token cancelled when this one is (but not the other way round).
@@ -204,9 +195,7 @@ fn leave_tree(node: &Arc<Node>) {
 impl Clone for CancellationToken {
     fn clone(&self) -> Self {
         self.node.inner.lock().handles += 1;
-        Self {
-            node: self.node.clone(),
-        }
+        Self { node: self.node.clone() }
     }
 }
 
@@ -250,11 +239,7 @@ impl Future for WaitForCancellation<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let node = self.waiter.primitive();
-        self.waiter.poll(
-            cx,
-            |_, _| if node.is_cancelled() { Ok(()) } else { Err(()) },
-            |()| (),
-        )
+        self.waiter.poll(cx, |_, _| if node.is_cancelled() { Ok(()) } else { Err(()) }, |()| ())
     }
 }
 
@@ -275,17 +260,13 @@ impl Drop for DropGuard {
 
 impl fmt::Debug for CancellationToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancellationToken")
-            .field("is_cancelled", &self.is_cancelled())
-            .finish()
+        f.debug_struct("CancellationToken").field("is_cancelled", &self.is_cancelled()).finish()
     }
 }
 
 impl fmt::Debug for DropGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DropGuard")
-            .field("token", &self.token)
-            .finish()
+        f.debug_struct("DropGuard").field("token", &self.token).finish()
     }
 }
 

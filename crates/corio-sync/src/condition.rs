@@ -5,7 +5,7 @@ use core::future::poll_fn;
 
 use crate::loom::Mutex as InnerLock;
 use crate::mutex::MutexGuard;
-use crate::waiters::{WaitList, Waitable, WakeList, Waiter};
+use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// A condition variable for the async [`Mutex`](crate::Mutex).
 ///
@@ -24,9 +24,7 @@ pub struct Condition {
 impl Condition {
     /// A condition with no waiters.
     pub fn new() -> Self {
-        Self {
-            waiters: InnerLock::new(WaitList::new()),
-        }
+        Self { waiters: InnerLock::new(WaitList::new()) }
     }
 
     /// Releases the guard's mutex, waits for a notification, then locks the mutex again.
@@ -110,8 +108,6 @@ impl Default for Condition {
 
 impl fmt::Debug for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Condition")
-            .field("waiters", &self.waiters.lock().len())
-            .finish()
+        f.debug_struct("Condition").field("waiters", &self.waiters.lock().len()).finish()
     }
 }

@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::loom::Mutex;
-use crate::waiters::{WaitList, Waitable, WakeList, Waiter};
+use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// A flag that starts cleared; [`Event::wait`] waits until it is set.
 ///
@@ -36,12 +36,7 @@ pub struct EventWait<'a> {
 impl Event {
     /// A cleared event.
     pub fn new() -> Self {
-        Self {
-            state: Mutex::new(State {
-                set: false,
-                waiters: WaitList::new(),
-            }),
-        }
+        Self { state: Mutex::new(State { set: false, waiters: WaitList::new() }) }
     }
 
     /// Sets the flag and wakes every waiter.
@@ -66,9 +61,7 @@ impl Event {
 
     /// Waits until the flag is set (returns at once if it is).
     pub fn wait(&self) -> EventWait<'_> {
-        EventWait {
-            waiter: Waiter::new(self),
-        }
+        EventWait { waiter: Waiter::new(self) }
     }
 }
 
@@ -94,8 +87,7 @@ impl Future for EventWait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.waiter
-            .poll(cx, |s, _| if s.set { Ok(()) } else { Err(()) }, |()| ())
+        self.waiter.poll(cx, |s, _| if s.set { Ok(()) } else { Err(()) }, |()| ())
     }
 }
 
@@ -107,9 +99,7 @@ impl Default for Event {
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Event")
-            .field("set", &self.is_set())
-            .finish()
+        f.debug_struct("Event").field("set", &self.is_set()).finish()
     }
 }
 

@@ -36,11 +36,9 @@ pub use cancellation_token::{CancellationToken, DropGuard, WaitForCancellation};
 pub use condition::Condition;
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockFuture, Mutex, MutexGuard};
-pub use promise::{
-    CallbackScheduler, Cancelled, InvalidStateError, Promise, PromiseError, create_future,
-};
+pub use promise::{CallbackScheduler, Cancelled, InvalidStateError, Promise, PromiseError, create_future};
 pub use queue::{
-    BaseQueue, Fifo, Get, GetError, Join, Lifo, LifoQueue, Priority, PriorityQueue, Put, PutError,
-    Queue, QueueShutDown, Storage, TaskDoneError,
+    BaseQueue, Fifo, Get, GetError, Join, Lifo, LifoQueue, Priority, PriorityQueue, Put, PutError, Queue,
+    QueueShutDown, Storage, TaskDoneError,
 };
 pub use semaphore::{Acquire, Permit, Semaphore};

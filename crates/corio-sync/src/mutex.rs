@@ -29,7 +29,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::loom::{AtomicUsize, Mutex as InnerLock, Ordering, UnsafeCell};
-use crate::waiters::{WaitList, Waitable, WakeList, Waiter};
+use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 const LOCKED: usize = 0b01;
 const QUEUED: usize = 0b10;
@@ -74,18 +74,12 @@ unsafe impl<T: Send + Sync> Sync for MutexGuard<'_, T> {}
 impl<T> Mutex<T> {
     /// A new, unlocked mutex.
     pub fn new(value: T) -> Self {
-        Self {
-            state: AtomicUsize::new(0),
-            waiters: InnerLock::new(WaitList::new()),
-            value: UnsafeCell::new(value),
-        }
+        Self { state: AtomicUsize::new(0), waiters: InnerLock::new(WaitList::new()), value: UnsafeCell::new(value) }
     }
 
     /// Waits for the lock (FIFO).
     pub fn lock(&self) -> LockFuture<'_, T> {
-        LockFuture {
-            waiter: Waiter::new(self),
-        }
+        LockFuture { waiter: Waiter::new(self) }
     }
 
     /// Takes the lock if it is free and nobody waits.
@@ -127,10 +121,7 @@ impl<T> Mutex<T> {
                 // synchronises through the internal lock we hold.
                 _ => (s | QUEUED, Ordering::Relaxed, false),
             };
-            match self
-                .state
-                .compare_exchange(s, new, order, Ordering::Relaxed)
-            {
+            match self.state.compare_exchange(s, new, order, Ordering::Relaxed) {
                 Ok(_) if ok => return Ok(()),
                 Ok(_) => return Err(()),
                 Err(actual) => s = actual,
@@ -141,11 +132,7 @@ impl<T> Mutex<T> {
     #[inline]
     fn unlock(&self) {
         // ORDERING: Release pairs with the Acquire of `try_lock` / `lock_or_queue`.
-        if self
-            .state
-            .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
-            .is_err()
-        {
+        if self.state.compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed).is_err() {
             self.unlock_slow();
         }
     }
@@ -204,14 +191,12 @@ impl<'a, T> Future for LockFuture<'a, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
         let mutex = self.waiter.primitive();
-        if !self.waiter.is_queued() {
-            if let Some(guard) = mutex.try_lock() {
-                return Poll::Ready(guard);
-            }
+        if !self.waiter.is_queued()
+            && let Some(guard) = mutex.try_lock()
+        {
+            return Poll::Ready(guard);
         }
-        self.waiter
-            .poll(cx, |_, _| mutex.lock_or_queue(), |()| ())
-            .map(|()| MutexGuard { mutex })
+        self.waiter.poll(cx, |_, _| mutex.lock_or_queue(), |()| ()).map(|()| MutexGuard { mutex })
     }
 }
 
@@ -245,9 +230,7 @@ impl<T: Default> Default for Mutex<T> {
 
 impl<T> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Mutex")
-            .field("locked", &self.is_locked())
-            .finish_non_exhaustive()
+        f.debug_struct("Mutex").field("locked", &self.is_locked()).finish_non_exhaustive()
     }
 }
 

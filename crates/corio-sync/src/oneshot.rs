@@ -53,12 +53,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         rx_waker: UnsafeCell::new(None),
         tx_waker: UnsafeCell::new(None),
     });
-    (
-        Sender {
-            inner: Some(inner.clone()),
-        },
-        Receiver { inner: Some(inner) },
-    )
+    (Sender { inner: Some(inner.clone()) }, Receiver { inner: Some(inner) })
 }
 
 /// The sending half of a [`channel`].
@@ -103,6 +98,8 @@ impl<T> Inner<T> {
     /// Sets `COMPLETE` unless `CLOSED` is set; returns whether it did (rule 1) and wakes the
     /// receiver (rule 4).
     fn complete(&self) -> bool {
+        // ORDERING: Relaxed: only a starting guess for the CAS below, which does the pairing;
+        // seeing CLOSED needs no data from the receiver (the cell stays ours, rule 1).
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             if state & CLOSED != 0 {
@@ -110,13 +107,9 @@ impl<T> Inner<T> {
             }
             // ORDERING: Release publishes the value written before (rule 1) to the receiver's
             // Acquire loads; Acquire pairs with the receiver's AcqRel `RX_TASK_SET` update so
-            // its waker write is visible before we read it below.
-            match self.state.compare_exchange_weak(
-                state,
-                state | COMPLETE,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
+            // its waker write is visible before we read it below. The failure ordering is
+            // Relaxed for the same reason as the first load.
+            match self.state.compare_exchange_weak(state, state | COMPLETE, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => break,
                 Err(actual) => state = actual,
             }

@@ -98,11 +98,7 @@ impl<T> Promise<T> {
     fn with(scheduler: Option<CallbackScheduler>) -> Self {
         Self {
             cell: Arc::new(Cell {
-                state: Mutex::new(State {
-                    outcome: Outcome::Pending,
-                    waiters: WaitList::new(),
-                    callbacks: Vec::new(),
-                }),
+                state: Mutex::new(State { outcome: Outcome::Pending, waiters: WaitList::new(), callbacks: Vec::new() }),
                 scheduler,
             }),
             key: None,
@@ -135,9 +131,7 @@ impl<T> Promise<T> {
 impl<T: Send + 'static> Promise<T> {
     /// Sets the result and wakes every waiter; fails if already done or cancelled.
     pub fn set_result(&self, value: T) -> Result<(), InvalidStateError> {
-        self.complete(Outcome::Done(value))
-            .then_some(())
-            .ok_or(InvalidStateError)
+        self.complete(Outcome::Done(value)).then_some(()).ok_or(InvalidStateError)
     }
 
     /// Cancels the promise if it is pending; `false` if it was already done.
@@ -229,10 +223,7 @@ impl<T> Drop for Promise<T> {
 impl<T> Clone for Promise<T> {
     /// Another handle to the same cell (a separate waiter).
     fn clone(&self) -> Self {
-        Self {
-            cell: self.cell.clone(),
-            key: None,
-        }
+        Self { cell: self.cell.clone(), key: None }
     }
 }
 

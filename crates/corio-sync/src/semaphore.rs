@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::loom::Mutex;
-use crate::waiters::{WaitList, Waitable, WakeList, Waiter};
+use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// A counting semaphore (asyncio's `Semaphore`), strictly FIFO.
 ///
@@ -48,12 +48,7 @@ pub struct Acquire<'a> {
 impl Semaphore {
     /// A semaphore with `permits` permits.
     pub fn new(permits: usize) -> Self {
-        Self {
-            state: Mutex::new(State {
-                permits,
-                waiters: WaitList::new(),
-            }),
-        }
+        Self { state: Mutex::new(State { permits, waiters: WaitList::new() }) }
     }
 
     /// Waits for one permit.
@@ -63,10 +58,7 @@ impl Semaphore {
 
     /// Waits for `n` permits, taken all at once.
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
-        Acquire {
-            waiter: Waiter::new(self),
-            n,
-        }
+        Acquire { waiter: Waiter::new(self), n }
     }
 
     /// Takes one permit if one is free and nobody is queued before us.
@@ -77,7 +69,9 @@ impl Semaphore {
     /// Takes `n` permits if they are free and nobody is queued before us.
     pub fn try_acquire_many(&self, n: usize) -> Option<Permit<'_>> {
         let mut state = self.state.lock();
-        state.try_take(n).then_some(Permit { sem: self, n })
+        let ok = state.try_take(n);
+        drop(state);
+        ok.then(|| Permit { sem: self, n })
     }
 
     /// Adds `n` permits, serving queued waiters in order.
@@ -125,10 +119,7 @@ impl State {
     }
 
     fn add(&mut self, n: usize, wake: &mut WakeList) {
-        self.permits = self
-            .permits
-            .checked_add(n)
-            .expect("Semaphore permit count overflow");
+        self.permits = self.permits.checked_add(n).expect("Semaphore permit count overflow");
         self.serve(wake);
     }
 
@@ -173,9 +164,7 @@ impl<'a> Future for Acquire<'a> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit<'a>> {
         let n = self.n;
         let sem = self.waiter.primitive();
-        self.waiter
-            .poll(cx, |s, _| if s.try_take(n) { Ok(()) } else { Err(n) }, |_| ())
-            .map(|()| Permit { sem, n })
+        self.waiter.poll(cx, |s, _| if s.try_take(n) { Ok(()) } else { Err(n) }, |_| ()).map(|()| Permit { sem, n })
     }
 }
 
@@ -202,10 +191,7 @@ impl Drop for Permit<'_> {
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state.lock();
-        f.debug_struct("Semaphore")
-            .field("permits", &state.permits)
-            .field("waiters", &state.waiters.len())
-            .finish()
+        f.debug_struct("Semaphore").field("permits", &state.permits).field("waiters", &state.waiters.len()).finish()
     }
 }
 

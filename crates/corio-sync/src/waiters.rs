@@ -34,16 +34,9 @@ const NIL: usize = usize::MAX;
 pub(crate) struct Key(usize);
 
 enum Slot<W, G> {
-    Waiting {
-        waker: Option<Waker>,
-        wait: W,
-        prev: usize,
-        next: usize,
-    },
+    Waiting { waker: Option<Waker>, wait: W, prev: usize, next: usize },
     Notified(G),
-    Vacant {
-        next_free: usize,
-    },
+    Vacant { next_free: usize },
 }
 
 /// What a cancelled entry held (rules 4 and 5).
@@ -67,13 +60,7 @@ pub(crate) struct WaitList<W, G> {
 impl<W, G> WaitList<W, G> {
     /// An empty list (does not allocate).
     pub(crate) const fn new() -> Self {
-        Self {
-            slots: Vec::new(),
-            head: NIL,
-            tail: NIL,
-            free: NIL,
-            waiting: 0,
-        }
+        Self { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, waiting: 0 }
     }
 
     /// Whether no entry is waiting (notified entries do not count).
@@ -90,12 +77,7 @@ impl<W, G> WaitList<W, G> {
 
     /// Queues a new waiting entry at the back.
     pub(crate) fn push_back(&mut self, wait: W, waker: Option<Waker>) -> Key {
-        let slot = Slot::Waiting {
-            waker,
-            wait,
-            prev: self.tail,
-            next: NIL,
-        };
+        let slot = Slot::Waiting { waker, wait, prev: self.tail, next: NIL };
         let idx = if self.free == NIL {
             self.slots.push(slot);
             self.slots.len() - 1
@@ -195,13 +177,7 @@ impl<W, G> WaitList<W, G> {
     /// Takes a waiting entry off the queue, leaving a placeholder the caller overwrites.
     fn unlink(&mut self, idx: usize) -> (Option<Waker>, W) {
         let slot = core::mem::replace(&mut self.slots[idx], Slot::Vacant { next_free: NIL });
-        let Slot::Waiting {
-            waker,
-            wait,
-            prev,
-            next,
-        } = slot
-        else {
+        let Slot::Waiting { waker, wait, prev, next } = slot else {
             unreachable!("unlinked an entry that is not waiting")
         };
         match prev {
@@ -217,12 +193,7 @@ impl<W, G> WaitList<W, G> {
     }
 
     fn vacate(&mut self, idx: usize) -> Slot<W, G> {
-        let old = core::mem::replace(
-            &mut self.slots[idx],
-            Slot::Vacant {
-                next_free: self.free,
-            },
-        );
+        let old = core::mem::replace(&mut self.slots[idx], Slot::Vacant { next_free: self.free });
         self.free = idx;
         old
     }
@@ -236,9 +207,7 @@ impl<W, G> Default for WaitList<W, G> {
 
 impl<W, G> fmt::Debug for WaitList<W, G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitList")
-            .field("waiting", &self.waiting)
-            .finish_non_exhaustive()
+        f.debug_struct("WaitList").field("waiting", &self.waiting).finish_non_exhaustive()
     }
 }
 
@@ -253,11 +222,7 @@ impl WakeList {
     /// An empty list (does not allocate).
     #[inline]
     pub(crate) const fn new() -> Self {
-        Self {
-            inline: [const { None }; 4],
-            len: 0,
-            rest: Vec::new(),
-        }
+        Self { inline: [const { None }; 4], len: 0, rest: Vec::new() }
     }
 
     /// Adds a waker.
@@ -318,22 +283,14 @@ impl<'a, Q: Waitable<Side>, Side> Waiter<'a, Q, Side> {
     /// A waiter that has not polled yet.
     #[inline]
     pub(crate) const fn new(q: &'a Q) -> Self {
-        Self {
-            q,
-            key: None,
-            _side: PhantomData,
-        }
+        Self { q, key: None, _side: PhantomData }
     }
 
     /// A waiter queued right now, before its first poll (used where registering must happen
     /// before some other step, e.g. `Condition::wait` releasing the mutex).
     pub(crate) fn queued(q: &'a Q, state: &mut Q::State, wait: Q::Wait) -> Self {
         let key = Q::list(state).push_back(wait, None);
-        Self {
-            q,
-            key: Some(key),
-            _side: PhantomData,
-        }
+        Self { q, key: Some(key), _side: PhantomData }
     }
 
     /// The primitive this waiter waits on.
@@ -414,8 +371,6 @@ impl<Q: Waitable<Side>, Side> Drop for Waiter<'_, Q, Side> {
 
 impl<Q: Waitable<Side>, Side> fmt::Debug for Waiter<'_, Q, Side> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Waiter")
-            .field("queued", &self.key.is_some())
-            .finish()
+        f.debug_struct("Waiter").field("queued", &self.key.is_some()).finish()
     }
 }

@@ -33,7 +33,7 @@ use core::task::{Context, Poll};
 pub use self::error::{GetError, PutError, QueueShutDown, TaskDoneError};
 pub use self::storage::{Fifo, Lifo, Priority, Storage};
 use crate::loom::{Arc, Mutex};
-use crate::waiters::{WaitList, Waitable, WakeList, Waiter};
+use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// A FIFO queue (asyncio's `Queue`). See [`BaseQueue`] for its methods.
 ///
@@ -121,10 +121,7 @@ impl<S: Storage> BaseQueue<S> {
 
     /// Puts an item, waiting while the queue is full.
     pub fn put(&self, item: S::Item) -> Put<'_, S> {
-        Put {
-            waiter: Waiter::new(&self.shared),
-            item: Some(item),
-        }
+        Put { waiter: Waiter::new(&self.shared), item: Some(item) }
     }
 
     /// Puts an item if there is room; otherwise hands it back.
@@ -134,9 +131,7 @@ impl<S: Storage> BaseQueue<S> {
 
     /// Takes an item, waiting while the queue is empty.
     pub fn get(&self) -> Get<'_, S> {
-        Get {
-            waiter: Waiter::new(&self.shared),
-        }
+        Get { waiter: Waiter::new(&self.shared) }
     }
 
     /// Takes an item if one is stored.
@@ -151,9 +146,7 @@ impl<S: Storage> BaseQueue<S> {
 
     /// Waits until every item put has been marked done with [`BaseQueue::task_done`].
     pub fn join(&self) -> Join<'_, S> {
-        Join {
-            waiter: Waiter::new(&self.shared),
-        }
+        Join { waiter: Waiter::new(&self.shared) }
     }
 
     /// Shuts the queue down (asyncio 3.13): puts fail from now on, blocked getters and putters
@@ -204,12 +197,7 @@ impl<S: Storage> BaseQueue<S> {
 
 impl<S: Storage> State<S> {
     /// Rule 1: hand the item to a waiting getter, else store it if there is room.
-    fn offer(
-        &mut self,
-        item: S::Item,
-        maxsize: usize,
-        wake: &mut WakeList,
-    ) -> Result<(), PutError<S::Item>> {
+    fn offer(&mut self, item: S::Item, maxsize: usize, wake: &mut WakeList) -> Result<(), PutError<S::Item>> {
         if self.shut_down {
             return Err(PutError::ShutDown(item));
         }
@@ -227,19 +215,10 @@ impl<S: Storage> State<S> {
     /// Takes the next stored item, then refills from the first putter (rule 2).
     fn take(&mut self, maxsize: usize, wake: &mut WakeList) -> Result<S::Item, GetError> {
         let Some(item) = self.items.pop() else {
-            return Err(if self.shut_down {
-                GetError::ShutDown
-            } else {
-                GetError::Empty
-            });
+            return Err(if self.shut_down { GetError::ShutDown } else { GetError::Empty });
         };
         if maxsize == 0 || self.items.len() < maxsize {
-            let Self {
-                items,
-                putters,
-                unfinished,
-                ..
-            } = self;
+            let Self { items, putters, unfinished, .. } = self;
             let moved = putters.notify_front(
                 |put| {
                     items.push(put);
@@ -392,19 +371,13 @@ impl<S: Storage> Future for Join<'_, S> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.waiter.poll(
-            cx,
-            |s, _| if s.unfinished == 0 { Ok(()) } else { Err(()) },
-            |()| (),
-        )
+        self.waiter.poll(cx, |s, _| if s.unfinished == 0 { Ok(()) } else { Err(()) }, |()| ())
     }
 }
 
 impl<S: Storage> Clone for BaseQueue<S> {
     fn clone(&self) -> Self {
-        Self {
-            shared: self.shared.clone(),
-        }
+        Self { shared: self.shared.clone() }
     }
 }
 

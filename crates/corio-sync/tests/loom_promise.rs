@@ -1,0 +1,52 @@
+#![cfg(corio_loom)]
+//! loom models of Promise: set vs await, cancel vs set, callback vs complete.
+
+mod loom_support;
+
+use corio_sync::{Cancelled, Promise};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use loom_support::block_on;
+
+#[test]
+fn promise_set_vs_await_never_misses_wakeup() {
+    loom::model(|| {
+        let p = Promise::new();
+        let p2 = p.clone();
+        let t = thread::spawn(move || p2.set_result(5).unwrap());
+        assert_eq!(block_on(p), Ok(5));
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn promise_cancel_vs_set_exactly_one_wins() {
+    loom::model(|| {
+        let p = Promise::new();
+        let p2 = p.clone();
+        let t = thread::spawn(move || p2.cancel());
+        let set = p.set_result(1).is_ok();
+        let cancelled = t.join().unwrap();
+        assert!(set != cancelled);
+        assert_eq!(block_on(p), if set { Ok(1) } else { Err(Cancelled) });
+    });
+}
+
+#[test]
+fn promise_callback_vs_complete_runs_exactly_once() {
+    loom::model(|| {
+        let p = Promise::new();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (p2, r2) = (p.clone(), runs.clone());
+        let t = thread::spawn(move || {
+            p2.add_done_callback(move |p| {
+                assert!(p.done());
+                r2.fetch_add(1, Ordering::SeqCst);
+            })
+        });
+        p.set_result(()).unwrap();
+        t.join().unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    });
+}
