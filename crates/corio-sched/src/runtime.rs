@@ -392,6 +392,15 @@ impl Handle {
         crate::blocking_task::spawn_blocking(self, &self.shared.blocking, f)
     }
 
+    /// Runs `job` soon on this runtime, as its own small task; once the
+    /// runtime is shutting down, on a short-lived helper thread instead, so
+    /// the job is never lost and never runs on the caller's stack.
+    #[doc(hidden)]
+    pub fn run_job(&self, job: Box<dyn FnOnce() + Send>) {
+        use crate::task::Schedule;
+        self.shared.spawn_callbacks(job);
+    }
+
     /// Unfinished tasks of this runtime.
     pub fn all_tasks(&self) -> Vec<TaskRef> {
         self.shared.all_tasks()

@@ -29,6 +29,10 @@
 //! See `docs/asyncio.md` in the repository for the full table and for the
 //! places where corio deliberately differs.
 
+pub mod sync;
+
+pub use sync::create_future;
+
 pub use corio_sched::{
     Builder, CallbackId, Handle, PanicPayload, Runtime, Task, TaskError, TaskId, TaskRef, all_tasks, create_task,
     current_task, run, spawn, to_thread, yield_now,

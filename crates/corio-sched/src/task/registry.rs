@@ -86,10 +86,6 @@ impl Registry {
         self.snapshot()
     }
 
-    pub(crate) fn is_closed(&self) -> bool {
-        self.shards[0].lock().closed
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().tasks.len()).sum()
     }
