@@ -32,7 +32,7 @@ mod sched;
 pub mod task;
 mod yield_now;
 
-pub use runtime::{Builder, Handle, Runtime, all_tasks, create_task, current_task, run, spawn, to_thread};
+pub use runtime::{Builder, Extension, Handle, Runtime, all_tasks, create_task, current_task, run, spawn, to_thread};
 pub use sched::park::Driver;
 pub use task::{CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef};
 pub use yield_now::yield_now;

@@ -16,6 +16,10 @@ use crate::sched::{self, Config, Parker, Shared, SharedDriver};
 use crate::task::root::Root;
 use crate::task::{Notified, Task, TaskRef};
 
+/// A value a runtime carries for the layers above it (see
+/// [`Builder::extension`]).
+pub type Extension = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+
 /// Builds a [`Runtime`] with custom settings.
 ///
 /// ```
@@ -27,8 +31,8 @@ pub struct Builder {
     thread_name: String,
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
-    start_paused: bool,
     driver: Option<Box<dyn sched::park::Driver>>,
+    extension: Option<Extension>,
     config: Config,
 }
 
@@ -47,8 +51,8 @@ impl Builder {
             thread_name: "corio-worker".to_string(),
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
-            start_paused: false,
             driver: None,
+            extension: None,
             config: Config::default(),
         }
     }
@@ -77,17 +81,16 @@ impl Builder {
         self
     }
 
-    /// Virtual time (API.md §1). Needs the time driver, which corio-sched
-    /// does not have: `build` fails with `Unsupported` unless a driver that
-    /// provides it is plugged in by the facade.
-    pub fn start_paused(mut self, paused: bool) -> Builder {
-        self.start_paused = paused;
-        self
-    }
-
     /// Plugs in the driver idle workers block in (the I/O and time driver).
     pub fn driver(mut self, driver: Box<dyn sched::park::Driver>) -> Builder {
         self.driver = Some(driver);
+        self
+    }
+
+    /// Attaches a value the runtime's handles carry (the facade keeps its
+    /// I/O and time driver handle here); see [`Handle::extension`].
+    pub fn extension(mut self, ext: Extension) -> Builder {
+        self.extension = Some(ext);
         self
     }
 
@@ -107,12 +110,6 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "max_blocking_threads must be at least 1, got 0"));
         }
-        if self.start_paused {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "start_paused(true) needs corio's time driver; build the runtime with the `corio` crate",
-            ));
-        }
         let locals: Vec<Worker<Notified>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(|w| w.stealer()).collect();
         let (home, on_start) = blocking_home();
@@ -123,7 +120,7 @@ impl Builder {
             on_start,
         );
         let driver = self.driver.map(SharedDriver::new);
-        let shared = Arc::new(Shared::new(stealers, driver, blocking, self.config));
+        let shared = Arc::new(Shared::new(stealers, driver, blocking, self.config, self.extension));
         set_blocking_home(&home, &shared);
         let alive = Arc::new((Mutex::new(workers), Condvar::new()));
         for (index, local) in locals.into_iter().enumerate() {
@@ -145,7 +142,6 @@ impl fmt::Debug for Builder {
             .field("thread_name", &self.thread_name)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
-            .field("start_paused", &self.start_paused)
             .field("driver", &self.driver.is_some())
             .finish()
     }
@@ -409,6 +405,11 @@ impl Handle {
     /// Number of worker threads.
     pub fn worker_threads(&self) -> usize {
         self.shared.workers()
+    }
+
+    /// The value given to [`Builder::extension`], if any.
+    pub fn extension(&self) -> Option<&Extension> {
+        self.shared.extension.as_ref()
     }
 }
 

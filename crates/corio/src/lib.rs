@@ -29,13 +29,15 @@
 //! See `docs/asyncio.md` in the repository for the full table and for the
 //! places where corio deliberately differs.
 
+mod runtime;
 pub mod sync;
 
+pub use runtime::{Builder, Handle, Runtime, run};
 pub use sync::create_future;
 
 pub use corio_sched::{
-    Builder, CallbackId, Handle, PanicPayload, Runtime, Task, TaskError, TaskId, TaskRef, all_tasks, create_task,
-    current_task, run, spawn, to_thread, yield_now,
+    CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef, all_tasks, create_task, current_task, spawn,
+    to_thread, yield_now,
 };
 
 /// Tasks: the handle, its errors, and spawning with a name.

@@ -54,6 +54,7 @@ pub(crate) struct Shared {
     pub(crate) driver: Option<SharedDriver>,
     pub(crate) blocking: BlockingPool,
     pub(crate) config: Config,
+    pub(crate) extension: Option<crate::runtime::Extension>,
     shutdown: AtomicBool,
 }
 
@@ -63,6 +64,7 @@ impl Shared {
         driver: Option<SharedDriver>,
         blocking: BlockingPool,
         config: Config,
+        extension: Option<crate::runtime::Extension>,
     ) -> Shared {
         let workers = stealers.len();
         Shared {
@@ -74,6 +76,7 @@ impl Shared {
             driver,
             blocking,
             config,
+            extension,
             shutdown: AtomicBool::new(false),
         }
     }

@@ -1,0 +1,220 @@
+//! `Runtime`, `Builder`, `Handle` and `run`: the event loop, as asyncio's
+//! `asyncio.run` and `loop.run_until_complete` know it.
+//!
+//! These wrap corio-sched's scheduler and plug the facade's drivers into it;
+//! the scheduler itself knows nothing of I/O or time.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use crate::Task;
+
+/// A multi-threaded event loop: worker threads that run tasks, and a
+/// blocking pool for [`to_thread`](crate::to_thread). `Send + Sync`.
+///
+/// Workers run spawned tasks whether or not anyone is inside
+/// [`block_on`](Runtime::block_on). Dropping the runtime (or
+/// [`shutdown_timeout`](Runtime::shutdown_timeout)) cancels every task still
+/// alive and drops its future: destructors run, nothing leaks. Several
+/// runtimes may exist in one process, each on its own threads.
+///
+/// ```
+/// let rt = corio::Runtime::new().unwrap();
+/// let task = rt.spawn(async { 40 + 2 });
+/// assert_eq!(rt.block_on(task).unwrap(), 42);
+/// ```
+pub struct Runtime {
+    inner: corio_sched::Runtime,
+}
+
+impl Runtime {
+    /// A runtime with one worker per available core.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] for custom settings.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Runs `future` to completion on this thread while the workers run
+    /// tasks — asyncio's `loop.run_until_complete`. The future counts as a
+    /// task: `current_task()` inside it gives its `TaskRef`, and it appears
+    /// in `all_tasks()`.
+    ///
+    /// # Panics
+    ///
+    /// When called on a thread that already drives a corio runtime (inside a
+    /// task, or inside another `block_on`).
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.inner.block_on(future)
+    }
+
+    /// Spawns a task on this runtime, from any thread.
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future)
+    }
+
+    /// A handle to this runtime.
+    pub fn handle(&self) -> Handle {
+        Handle { inner: self.inner.handle() }
+    }
+
+    /// Shuts down like dropping the runtime does, but waits at most `limit`
+    /// for workers stuck in a long poll — asyncio's `loop.close`.
+    pub fn shutdown_timeout(self, limit: Duration) {
+        self.inner.shutdown_timeout(limit);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// Builds a [`Runtime`] with custom settings. Takes and returns `self` by
+/// value.
+///
+/// ```
+/// let rt = corio::Builder::new().worker_threads(2).thread_name("app").build().unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    inner: corio_sched::Builder,
+    start_paused: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Default settings: one worker per available core, at most 512
+    /// blocking threads kept alive 10 s.
+    pub fn new() -> Builder {
+        Builder { inner: corio_sched::Builder::new(), start_paused: false }
+    }
+
+    /// Number of worker threads; `n >= 1`, else `build` returns an error.
+    pub fn worker_threads(self, n: usize) -> Builder {
+        Builder { inner: self.inner.worker_threads(n), ..self }
+    }
+
+    /// Name prefix of the runtime's threads.
+    pub fn thread_name(self, name: impl Into<String>) -> Builder {
+        Builder { inner: self.inner.thread_name(name), ..self }
+    }
+
+    /// Most threads the blocking pool may run at once (default 512).
+    pub fn max_blocking_threads(self, n: usize) -> Builder {
+        Builder { inner: self.inner.max_blocking_threads(n), ..self }
+    }
+
+    /// How long an idle blocking thread waits for work before it exits
+    /// (default 10 s).
+    pub fn blocking_keep_alive(self, d: Duration) -> Builder {
+        Builder { inner: self.inner.blocking_keep_alive(d), ..self }
+    }
+
+    /// Virtual time: the clock stands still and jumps to the next timer
+    /// when every task is idle.
+    pub fn start_paused(self, paused: bool) -> Builder {
+        Builder { start_paused: paused, ..self }
+    }
+
+    /// Starts the runtime's threads.
+    pub fn build(self) -> io::Result<Runtime> {
+        if self.start_paused {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "start_paused(true): virtual time needs corio's time driver, which this build does not have yet",
+            ));
+        }
+        Ok(Runtime { inner: self.inner.build()? })
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder").field("sched", &self.inner).field("start_paused", &self.start_paused).finish()
+    }
+}
+
+/// A cloneable reference to a runtime, usable from any thread. `Send + Sync`.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: corio_sched::Handle,
+}
+
+impl Handle {
+    /// The runtime this thread runs in.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, with "no running corio runtime".
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle { inner: corio_sched::Handle::current() }
+    }
+
+    /// The runtime this thread runs in, if any.
+    pub fn try_current() -> Option<Handle> {
+        corio_sched::Handle::try_current().map(|inner| Handle { inner })
+    }
+
+    /// Spawns a task on this runtime, from any thread.
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// Runs `main` on a new default runtime, then shuts the runtime down —
+/// asyncio's `asyncio.run`. Tasks still alive at the end are cancelled and
+/// their futures dropped.
+///
+/// ```
+/// let total = corio::run(async {
+///     let tasks: Vec<_> = (0..10u64).map(|i| corio::create_task(async move { i * 2 })).collect();
+///     let mut sum = 0;
+///     for t in tasks {
+///         sum += t.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(total, 90);
+/// ```
+///
+/// # Panics
+///
+/// Inside a running corio runtime (asyncio raises `RuntimeError`), or if the
+/// runtime's threads cannot be started.
+pub fn run<F: Future>(main: F) -> F::Output {
+    if corio_sched::Handle::try_current().is_some() && corio_sched::current_task().is_some() {
+        panic!(
+            "corio::run called from inside a running corio runtime; \
+             asyncio.run() cannot be called from a running event loop either — await the future instead"
+        );
+    }
+    let rt = Runtime::new().unwrap_or_else(|e| panic!("corio::run: cannot start the runtime: {e}"));
+    rt.block_on(main)
+}
