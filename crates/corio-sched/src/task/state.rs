@@ -342,3 +342,206 @@ impl State {
         prev.ref_count() == n
     }
 }
+
+/// The state word against a plain-struct model of the rules, over random
+/// sequences of transitions (single-threaded: the interleavings are loom's
+/// job; this checks the bit arithmetic of every transition).
+#[cfg(all(test, not(corio_loom)))]
+mod model_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Copy, Debug)]
+    enum Op {
+        WakeByRef,
+        WakeByVal,
+        CloneWaker,
+        Run,
+        PollPending,
+        Complete,
+        Cancel,
+        DropJoin,
+        SetJoinWaker,
+        UnsetJoinWaker,
+    }
+
+    #[derive(Debug, Default)]
+    struct Model {
+        scheduled: bool,
+        running: bool,
+        complete: bool,
+        cancelled: bool,
+        join: bool,
+        join_waker: bool,
+        /// Queue entries that exist (each holds a reference).
+        queued: usize,
+        /// Wakers held by the test (each holds a reference).
+        wakers: usize,
+        refs: usize,
+    }
+
+    impl Model {
+        fn bits(&self) -> usize {
+            let mut b = 0;
+            for (on, bit) in [
+                (self.scheduled, SCHEDULED),
+                (self.running, RUNNING),
+                (self.complete, COMPLETE),
+                (self.cancelled, CANCELLED),
+                (self.join, JOIN_INTEREST),
+                (self.join_waker, JOIN_WAKER),
+            ] {
+                if on {
+                    b |= bit;
+                }
+            }
+            b
+        }
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            Just(Op::WakeByRef),
+            Just(Op::WakeByVal),
+            Just(Op::CloneWaker),
+            Just(Op::Run),
+            Just(Op::PollPending),
+            Just(Op::Complete),
+            Just(Op::Cancel),
+            Just(Op::DropJoin),
+            Just(Op::SetJoinWaker),
+            Just(Op::UnsetJoinWaker),
+        ]
+    }
+
+    fn apply(state: &State, m: &mut Model, op: Op) {
+        match op {
+            Op::CloneWaker => {
+                state.ref_inc();
+                m.wakers += 1;
+                m.refs += 1;
+            }
+            Op::WakeByRef => {
+                let got = state.transition_to_notified_by_ref();
+                let want = if m.complete || m.scheduled {
+                    TransitionToNotified::DoNothing
+                } else if m.running {
+                    m.scheduled = true;
+                    TransitionToNotified::DoNothing
+                } else {
+                    m.scheduled = true;
+                    m.refs += 1;
+                    m.queued += 1;
+                    TransitionToNotified::Submit
+                };
+                assert_eq!(got, want);
+            }
+            Op::WakeByVal if m.wakers > 0 => {
+                let got = state.transition_to_notified_by_val();
+                m.wakers -= 1;
+                let want = if !m.complete && !m.scheduled && !m.running {
+                    m.scheduled = true;
+                    m.queued += 1;
+                    TransitionToNotified::Submit
+                } else {
+                    if m.running {
+                        m.scheduled = true;
+                    }
+                    m.refs -= 1;
+                    if m.refs == 0 { TransitionToNotified::Dealloc } else { TransitionToNotified::DoNothing }
+                };
+                assert_eq!(got, want);
+            }
+            Op::Run if m.queued > 0 && !m.running && !m.complete => {
+                let got = state.transition_to_running();
+                m.queued -= 1;
+                m.scheduled = false;
+                m.running = true;
+                let want = if m.cancelled { TransitionToRunning::Cancelled } else { TransitionToRunning::Success };
+                assert_eq!(got, want);
+            }
+            Op::PollPending if m.running && m.refs >= 2 => {
+                let got = state.transition_to_idle();
+                let want = if m.cancelled {
+                    TransitionToIdle::Cancelled
+                } else if m.scheduled {
+                    m.running = false;
+                    m.queued += 1;
+                    TransitionToIdle::Notified
+                } else {
+                    m.running = false;
+                    m.refs -= 1;
+                    TransitionToIdle::Idle
+                };
+                assert_eq!(got, want);
+            }
+            Op::Complete if m.running => {
+                let prev = state.transition_to_complete(0);
+                assert_eq!(prev.0 & (JOIN_INTEREST | JOIN_WAKER), m.bits() & (JOIN_INTEREST | JOIN_WAKER));
+                m.complete = true;
+                m.running = false;
+                m.scheduled = false;
+                // The completer releases its reference.
+                assert_eq!(state.ref_dec(), m.refs == 1);
+                m.refs -= 1;
+            }
+            Op::Cancel => {
+                let got = state.transition_to_cancel();
+                let want = if m.complete {
+                    TransitionToCancel::AlreadyDone
+                } else if m.cancelled || m.running || m.scheduled {
+                    m.cancelled = true;
+                    TransitionToCancel::Requested
+                } else {
+                    m.cancelled = true;
+                    m.running = true;
+                    m.refs += 1;
+                    TransitionToCancel::RunInPlace
+                };
+                assert_eq!(got, want);
+            }
+            Op::DropJoin if m.join => {
+                let owns_output = state.unset_join_interest();
+                assert_eq!(owns_output, m.complete);
+                if !m.complete {
+                    m.join = false;
+                    m.join_waker = false;
+                }
+            }
+            Op::SetJoinWaker if m.join && !m.join_waker => {
+                let got = state.set_join_waker();
+                assert_eq!(got.is_ok(), !m.complete);
+                if !m.complete {
+                    m.join_waker = true;
+                }
+            }
+            Op::UnsetJoinWaker if m.join && m.join_waker => {
+                let got = state.unset_join_waker();
+                assert_eq!(got.is_ok(), !m.complete);
+                if !m.complete {
+                    m.join_waker = false;
+                }
+            }
+            _ => return,
+        }
+        let snap = state.load();
+        let mask = SCHEDULED | RUNNING | COMPLETE | CANCELLED | JOIN_INTEREST | JOIN_WAKER;
+        assert_eq!(snap.0 & mask, m.bits(), "{snap:?} vs {m:?} after {op:?}");
+        assert_eq!(snap.ref_count(), m.refs, "{snap:?} vs {m:?} after {op:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn state_word_follows_the_model(ops in proptest::collection::vec(op(), 1..64)) {
+            // As spawned: queued, with a handle; refs = handle + registry + entry.
+            let state = State::new(SCHEDULED | JOIN_INTEREST | (3 * REF_ONE));
+            let mut m = Model { scheduled: true, join: true, queued: 1, refs: 3, ..Model::default() };
+            for op in ops {
+                if m.refs == 0 {
+                    break;
+                }
+                apply(&state, &mut m, op);
+            }
+        }
+    }
+}
