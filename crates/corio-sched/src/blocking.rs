@@ -113,6 +113,13 @@ impl BlockingPool {
         self.inner.condvar.notify_all();
     }
 
+    /// `true` if no job is queued and every thread is idle (none running a
+    /// job or woken for one).
+    pub(crate) fn is_idle(&self) -> bool {
+        let state = self.inner.state.lock();
+        state.queue.is_empty() && state.threads == state.idle
+    }
+
     /// Threads alive now (for tests).
     pub(crate) fn thread_count(&self) -> usize {
         self.inner.state.lock().threads

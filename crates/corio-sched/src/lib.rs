@@ -30,11 +30,13 @@ mod loom;
 mod runtime;
 mod sched;
 pub mod task;
+mod thread_pool;
 mod yield_now;
 
 pub use runtime::{Builder, Extension, Handle, Runtime, all_tasks, create_task, current_task, run, spawn, to_thread};
 pub use sched::park::Driver;
 pub use task::{CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef};
+pub use thread_pool::ThreadPool;
 pub use yield_now::yield_now;
 
 #[cfg(all(test, corio_loom))]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::blocking::BlockingPool;
 use crate::context;
-use crate::loom::{Arc, Condvar, Mutex, Worker, thread};
+use crate::loom::{Arc, AtomicBool, Condvar, Mutex, Ordering, Worker, thread};
 use crate::sched::{self, Config, Parker, Shared, SharedDriver};
 use crate::task::root::Root;
 use crate::task::{Notified, Task, TaskRef};
@@ -234,7 +234,12 @@ impl Runtime {
         }
         let _enter = context::enter(self.shared.clone(), true, std::ptr::null());
         let root = Root::new(self.shared.clone(), |raw| self.shared.registry.insert(raw));
-        let parker = StdArc::new(ThreadWaker(Parker::new()));
+        let parker = StdArc::new(ThreadWaker {
+            parker: Parker::new(),
+            idle: AtomicBool::new(false),
+            shared: self.shared.clone(),
+        });
+        let _busy = RootBusy::enter(&self.shared);
         let waker = Waker::from(parker.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
@@ -246,7 +251,7 @@ impl Runtime {
             if let Poll::Ready(out) = polled {
                 return out;
             }
-            parker.0.park(None);
+            parker.park();
         }
     }
 
@@ -324,16 +329,57 @@ impl fmt::Debug for Runtime {
     }
 }
 
-/// Wakes a thread blocked in `block_on`.
-struct ThreadWaker(Parker);
+/// Wakes a thread blocked in `block_on`, and keeps the runtime's count of
+/// busy `block_on` threads (`Shared::busy_roots`, read by
+/// [`Handle::is_idle`]) exact: the thread leaves the count right before it
+/// parks (`idle` set), and whoever clears `idle` — the waker, before it
+/// unparks, or the thread itself after waking — puts it back, so a woken
+/// thread counts as busy from the moment of the wake.
+struct ThreadWaker {
+    parker: Parker,
+    idle: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl ThreadWaker {
+    fn park(&self) {
+        self.idle.store(true, Ordering::SeqCst);
+        self.shared.busy_roots.fetch_sub(1, Ordering::SeqCst);
+        self.parker.park(None);
+        self.mark_busy();
+    }
+
+    fn mark_busy(&self) {
+        if self.idle.swap(false, Ordering::SeqCst) {
+            self.shared.busy_roots.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
 
 impl Wake for ThreadWaker {
     fn wake(self: StdArc<Self>) {
-        self.0.unpark(None);
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &StdArc<Self>) {
-        self.0.unpark(None);
+        self.mark_busy();
+        self.parker.unpark(None);
+    }
+}
+
+/// Counts a `block_on` thread as busy for the duration of the call.
+struct RootBusy(Arc<Shared>);
+
+impl RootBusy {
+    fn enter(shared: &Arc<Shared>) -> RootBusy {
+        shared.busy_roots.fetch_add(1, Ordering::SeqCst);
+        RootBusy(shared.clone())
+    }
+}
+
+impl Drop for RootBusy {
+    fn drop(&mut self) {
+        self.0.busy_roots.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -405,6 +451,17 @@ impl Handle {
     /// Number of worker threads.
     pub fn worker_threads(&self) -> usize {
         self.shared.workers()
+    }
+
+    /// `true` when nothing in this runtime can make progress on its own:
+    /// every worker is parked, no queue holds a task, no `block_on` thread
+    /// is running or woken, and the blocking pool has no job queued or
+    /// running. The hook a paused clock uses to auto-advance (a driver's
+    /// `park(None)` on a worker thread asks it); wakes from threads outside
+    /// the runtime are invisible to it.
+    #[doc(hidden)]
+    pub fn is_idle(&self) -> bool {
+        self.shared.is_idle()
     }
 
     /// The value given to [`Builder::extension`], if any.

@@ -115,6 +115,11 @@ impl Idle {
         }
     }
 
+    /// `true` when every worker is parked (nobody unparked or searching).
+    pub(crate) fn all_parked(&self) -> bool {
+        unparked(self.state.load(Ordering::SeqCst)) == 0
+    }
+
     /// `true` while the worker is on the sleeper list (nobody woke it).
     pub(crate) fn is_parked(&self, worker: usize) -> bool {
         self.sleepers.lock().contains(&worker)

@@ -15,7 +15,7 @@ mod worker;
 use std::future::Future;
 
 use crate::blocking::BlockingPool;
-use crate::loom::{Arc, AtomicBool, Injector, Ordering, Steal, Stealer, fence};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Injector, Ordering, Steal, Stealer, fence};
 use crate::task::cell::Cell;
 use crate::task::registry::Registry;
 use crate::task::state::{JOIN_INTEREST, REF_ONE, SCHEDULED};
@@ -55,6 +55,9 @@ pub(crate) struct Shared {
     pub(crate) blocking: BlockingPool,
     pub(crate) config: Config,
     pub(crate) extension: Option<crate::runtime::Extension>,
+    /// `block_on` threads running or woken (not parked); see
+    /// `runtime.rs`, `ThreadWaker`.
+    pub(crate) busy_roots: AtomicUsize,
     shutdown: AtomicBool,
 }
 
@@ -77,6 +80,7 @@ impl Shared {
             blocking,
             config,
             extension,
+            busy_roots: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
         }
     }
@@ -143,6 +147,14 @@ impl Shared {
     /// `true` if any queue other than a worker's LIFO slot holds a task.
     pub(crate) fn has_visible_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
+    /// See `Handle::is_idle`.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.idle.all_parked()
+            && self.busy_roots.load(Ordering::SeqCst) == 0
+            && !self.has_visible_work()
+            && self.blocking.is_idle()
     }
 
     fn drain_injector(&self) {

@@ -149,7 +149,7 @@ impl WorkerContext {
     }
 
     fn has_local_work(&self) -> bool {
-        // SAFETY-free peek: `take`/`set` keeps the slot's contents intact.
+        // A peek through `take` and `set`: the slot ends as it started.
         let task = self.lifo.take();
         let has = task.is_some();
         self.lifo.set(task);

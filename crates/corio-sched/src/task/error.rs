@@ -64,33 +64,37 @@ impl From<TaskError> for std::io::Error {
 
 /// The payload of a panic caught in a task. `Send + Sync`, so a
 /// [`TaskError`] can cross threads and be boxed as an error.
-pub struct PanicPayload {
+pub struct PanicPayload(Box<PanicInner>);
+
+// Boxed so that a `TaskError` (and with it every task's output slot) stays
+// small: panics are rare, outputs are not.
+struct PanicInner {
     // `Box<dyn Any + Send>` is not Sync; the lock makes it so without
     // exposing shared access to the payload.
-    inner: std::sync::Mutex<Box<dyn Any + Send>>,
+    payload: std::sync::Mutex<Box<dyn Any + Send>>,
     message: Option<String>,
 }
 
 impl PanicPayload {
     pub(crate) fn new(payload: Box<dyn Any + Send>) -> PanicPayload {
         let message = panic_message(&*payload);
-        PanicPayload { inner: std::sync::Mutex::new(payload), message }
+        PanicPayload(Box::new(PanicInner { payload: std::sync::Mutex::new(payload), message }))
     }
 
     /// The panic message, if the payload was a `&str` or a `String`.
     pub fn message(&self) -> Option<String> {
-        self.message.clone()
+        self.0.message.clone()
     }
 
     /// The original payload.
     pub fn into_inner(self) -> Box<dyn Any + Send> {
-        self.inner.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0.payload.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl fmt::Debug for PanicPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PanicPayload").field("message", &self.message).finish()
+        f.debug_struct("PanicPayload").field("message", &self.0.message).finish()
     }
 }
 

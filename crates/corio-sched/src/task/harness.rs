@@ -130,7 +130,7 @@ where
 {
     match drop_future(cell, raw) {
         None => {
-            let msg = cell.trailer.cold.lock().cancel_msg.take();
+            let msg = cell.trailer.cold().get_mut().cancel_msg.take();
             complete(cell, raw, Err(TaskError::Cancelled(msg)), state::CANCEL_OUTCOME);
         }
         Some(panic) => {

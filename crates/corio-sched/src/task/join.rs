@@ -124,6 +124,16 @@ impl<T> Task<T> {
         TaskRef::from_raw(self.raw)
     }
 
+    /// `Ready(())` once the task is done, without taking its output; else
+    /// registers `cx`'s waker as the join waker (replacing any other) and
+    /// returns `Pending`. Spends no cooperative budget. For combinators that
+    /// hand finished tasks back to the caller (`corio::wait`).
+    // Added for the facade's asyncio layer (issue 5): `Task::poll` takes the
+    // output, which `wait` must leave in place for `Task::result`.
+    pub fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.register_join_waker(cx.waker()) { Poll::Ready(()) } else { Poll::Pending }
+    }
+
     fn read_output(&mut self) -> Result<T, TaskError> {
         let mut out: Poll<Result<T, TaskError>> = Poll::Pending;
         let read = self.raw.header().vtable.try_read_output;

@@ -74,7 +74,7 @@ impl RawTask {
     /// is a root task, which cannot be cancelled).
     pub(crate) fn cancel(self, msg: Option<String>) -> bool {
         if let Some(msg) = msg {
-            self.trailer().cold.lock().cancel_msg = Some(msg);
+            self.trailer().cold().get_mut().cancel_msg = Some(msg);
         }
         match self.header().state.transition_to_cancel() {
             TransitionToCancel::AlreadyDone | TransitionToCancel::Refused => false,
@@ -91,19 +91,20 @@ impl RawTask {
 
     /// The task's name: the one given, or `Task-N`.
     pub(crate) fn name(self) -> String {
-        match &self.trailer().cold.lock().name {
+        match self.trailer().cold().get().and_then(|c| c.name.as_deref()) {
             Some(name) => name.to_string(),
             None => format!("Task-{}", self.header().id.as_u64()),
         }
     }
 
     pub(crate) fn set_name(self, name: String) {
-        self.trailer().cold.lock().name = Some(name.into_boxed_str());
+        self.trailer().cold().get_mut().name = Some(name.into_boxed_str());
     }
 
     /// Registers a done callback (rule 8).
     pub(crate) fn add_done_callback(self, id: u64, f: super::cell::Callback) {
-        let mut cold = self.trailer().cold.lock();
+        let mut guard = self.trailer().cold();
+        let cold = guard.get_mut();
         cold.callbacks.push_back((id, f));
         if !cold.fired {
             let prev = self.header().state.set_callbacks();
@@ -114,11 +115,12 @@ impl RawTask {
             // The completer did not see CALLBACKS: firing is ours.
             cold.fired = true;
         }
-        self.start_drainer(cold);
+        self.start_drainer(guard);
     }
 
     pub(crate) fn remove_done_callback(self, id: u64) -> bool {
-        let mut cold = self.trailer().cold.lock();
+        let mut guard = self.trailer().cold();
+        let cold = guard.get_mut();
         let before = cold.callbacks.len();
         cold.callbacks.retain(|(cb, _)| *cb != id);
         cold.callbacks.len() != before
@@ -126,18 +128,19 @@ impl RawTask {
 
     /// Rule 8, the completer's side.
     pub(crate) fn fire_callbacks(self) {
-        let mut cold = self.trailer().cold.lock();
-        cold.fired = true;
-        self.start_drainer(cold);
+        let mut guard = self.trailer().cold();
+        guard.get_mut().fired = true;
+        self.start_drainer(guard);
     }
 
     /// Rule 8: hands one drainer job to the scheduler unless one is queued.
-    fn start_drainer(self, mut cold: crate::loom::MutexGuard<'_, super::cell::Cold>) {
+    fn start_drainer(self, mut guard: super::cell::ColdGuard<'_>) {
+        let cold = guard.get_mut();
         if cold.draining || cold.callbacks.is_empty() {
             return;
         }
         cold.draining = true;
-        drop(cold);
+        drop(guard);
         self.ref_inc();
         let task = TaskRef::from_raw(self);
         let job = Box::new(move || task.raw().drain_callbacks(&task));
@@ -150,7 +153,8 @@ impl RawTask {
     fn drain_callbacks(self, task: &TaskRef) {
         loop {
             let next = {
-                let mut cold = self.trailer().cold.lock();
+                let mut guard = self.trailer().cold();
+                let cold = guard.get_mut();
                 let next = cold.callbacks.pop_front();
                 if next.is_none() {
                     cold.draining = false;
