@@ -29,15 +29,24 @@
 //! See `docs/asyncio.md` in the repository for the full table and for the
 //! places where corio deliberately differs.
 
+pub mod net;
 mod runtime;
+pub mod signal;
+pub mod streams;
 pub mod sync;
+pub mod time;
 
 pub use runtime::{Builder, Handle, Runtime, run};
+pub use streams::{open_connection, start_server};
 pub use sync::create_future;
+pub use time::{
+    CallbackHandle, TimeoutError, call_at, call_later, call_soon, sleep, sleep_until, timeout, timeout_at,
+    timeout_with, wait_for,
+};
 
 pub use corio_sched::{
-    CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef, all_tasks, create_task, current_task, spawn,
-    to_thread, yield_now,
+    CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef, all_tasks, create_task, current_task, spawn, to_thread,
+    yield_now,
 };
 
 /// Tasks: the handle, its errors, and spawning with a name.

@@ -1,0 +1,365 @@
+//! The driver a runtime's idle worker blocks in: the reactor and the timer
+//! wheel behind one `park`, plus the handle the rest of the crate finds
+//! them through.
+//!
+//! # Rules
+//!
+//! 1. `park` computes its timeout from the wheel's next expiration and, in
+//!    the same critical section, records `sleeping_until` (the tick it will
+//!    sleep to). A timer inserted earlier than that, under the same lock,
+//!    calls `Poller::notify()` and clears the record: the parked thread
+//!    (or its next `poll`) returns and recomputes. No timer is slept past.
+//! 2. `unpark` is `Poller::notify()`, which wakes the current wait or makes
+//!    the next one return at once.
+//! 3. After waiting, `park` dispatches I/O events, then fires every timer
+//!    whose tick has come. Wakers run on the parking worker's thread, so
+//!    the tasks land on that worker's own queue.
+//! 4. Paused clock: `park(None)` first polls I/O without blocking; if
+//!    nothing happened and the runtime is idle (`corio_sched::Handle::
+//!    is_idle`: every worker parked, every `block_on` thread parked, no
+//!    queued task, no blocking job), it moves the clock to the next timer
+//!    and fires it. If the runtime is not idle it waits at most 1 ms of real
+//!    time and returns, so the question is asked again.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use crate::loom::Mutex;
+use crate::reactor::Reactor;
+use crate::time::callback::CallbackState;
+use crate::time::clock::Clock;
+use crate::time::entry::{Insert, Notify, TimerShared, TimerWheel};
+
+/// Real time the paused driver waits before asking again whether the
+/// runtime went idle (rule 4).
+const PAUSED_RECHECK: Duration = Duration::from_millis(1);
+
+pub(crate) struct TimerState {
+    pub(crate) wheel: TimerWheel,
+    /// Rule 1: the tick the parked thread sleeps to, if one does.
+    sleeping_until: Option<u64>,
+}
+
+impl TimerState {
+    pub(crate) fn new() -> TimerState {
+        TimerState { wheel: TimerWheel::new(), sleeping_until: None }
+    }
+
+    /// Rule 1: files `timer` at `tick`; the flag says the parked thread
+    /// sleeps past it and must be notified.
+    pub(crate) fn file(&mut self, timer: &crate::loom::Arc<TimerShared>, tick: Option<u64>) -> (Insert, bool) {
+        let outcome = TimerShared::reset(timer, &mut self.wheel, tick);
+        let notify = match (tick, self.sleeping_until) {
+            (Some(t), Some(until)) if t < until => {
+                self.sleeping_until = None;
+                true
+            }
+            _ => false,
+        };
+        (outcome, notify)
+    }
+
+    /// Rule 1: the next expiration, recorded as what the parker sleeps to.
+    pub(crate) fn begin_sleep(&mut self) -> Option<u64> {
+        let next = self.wheel.next_expiration();
+        self.sleeping_until = Some(next.unwrap_or(u64::MAX));
+        next
+    }
+
+    pub(crate) fn end_sleep(&mut self) {
+        self.sleeping_until = None;
+    }
+}
+
+type Callback = (crate::loom::Arc<CallbackState>, Box<dyn FnOnce() + Send>);
+
+struct CallSoon {
+    queue: VecDeque<Callback>,
+    draining: bool,
+}
+
+/// What the driver and every handle share.
+pub(crate) struct Inner {
+    pub(crate) clock: Clock,
+    pub(crate) timers: Mutex<TimerState>,
+    pub(crate) reactor: Reactor,
+    call_soon: Mutex<CallSoon>,
+}
+
+/// A handle to a runtime's I/O and time driver. The facade stores one in
+/// the scheduler's extension slot; the crate finds it with
+/// [`IoHandle::current`].
+#[derive(Clone)]
+pub struct IoHandle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for IoHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoHandle").field("paused", &self.inner.clock.is_paused()).finish()
+    }
+}
+
+/// The driver: implements [`corio_sched::Driver`].
+pub struct IoDriver {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for IoDriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoDriver").finish_non_exhaustive()
+    }
+}
+
+/// Makes a driver and its handle. `paused`: virtual time (see
+/// `docs/io.md`).
+pub fn new_driver(paused: bool) -> io::Result<(IoDriver, IoHandle)> {
+    let inner = Arc::new(Inner {
+        clock: Clock::new(paused),
+        timers: Mutex::new(TimerState::new()),
+        reactor: Reactor::new()?,
+        call_soon: Mutex::new(CallSoon { queue: VecDeque::new(), draining: false }),
+    });
+    Ok((IoDriver { inner: inner.clone() }, IoHandle { inner }))
+}
+
+impl IoHandle {
+    /// The driver of the runtime this thread runs in.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime ("no running corio runtime"), or in a runtime built
+    /// without corio-io's driver.
+    #[track_caller]
+    pub fn current() -> IoHandle {
+        match IoHandle::try_current() {
+            Some(h) => h,
+            None if corio_sched::Handle::try_current().is_some() => {
+                panic!("no running corio runtime with an I/O and time driver: build it with corio::Builder")
+            }
+            None => panic!("no running corio runtime: call this inside corio::run / Runtime::block_on or a task"),
+        }
+    }
+
+    /// The driver of the runtime this thread runs in, if any.
+    pub fn try_current() -> Option<IoHandle> {
+        let sched = corio_sched::Handle::try_current()?;
+        IoHandle::from_sched(&sched)
+    }
+
+    /// The driver a scheduler handle carries, if any.
+    pub fn from_sched(sched: &corio_sched::Handle) -> Option<IoHandle> {
+        sched.extension()?.downcast_ref::<IoHandle>().cloned()
+    }
+
+    /// The driver's current time.
+    pub fn now(&self) -> Instant {
+        self.inner.clock.now()
+    }
+
+    /// `true` if this driver's clock is paused (virtual time).
+    pub fn is_paused(&self) -> bool {
+        self.inner.clock.is_paused()
+    }
+
+    /// Rule 1: files `timer` for `deadline` (or takes it out for `None`).
+    /// `false` if it had fired already.
+    pub(crate) fn reset_timer(&self, timer: &crate::loom::Arc<TimerShared>, deadline: Option<Instant>) -> bool {
+        let tick = deadline.map(|d| self.inner.clock.deadline_tick(d));
+        let (outcome, notify_driver) = self.inner.timers.lock().file(timer, tick);
+        if notify_driver {
+            self.inner.reactor.notify();
+        }
+        match outcome {
+            Insert::Pending => true,
+            Insert::Fired(notify) => {
+                self.inner.run_notify(notify, None);
+                true
+            }
+            Insert::AlreadyFired => false,
+        }
+    }
+
+    /// Takes `timer` out of the wheel if it is pending.
+    pub(crate) fn cancel_timer(&self, timer: &crate::loom::Arc<TimerShared>) -> bool {
+        let mut state = self.inner.timers.lock();
+        TimerShared::cancel(timer, &mut state.wheel)
+    }
+
+    /// Fires every timer whose tick has come (rule 3).
+    pub(crate) fn process_timers(&self) -> usize {
+        self.inner.process_timers()
+    }
+
+    /// Queues `f` to run soon on the runtime, after every callback queued
+    /// before it (asyncio's `call_soon` FIFO).
+    pub(crate) fn call_soon(&self, state: crate::loom::Arc<CallbackState>, f: Box<dyn FnOnce() + Send>) {
+        self.inner.push_callback((state, f), None);
+    }
+
+    /// `call_soon` from a thread that may be outside the runtime.
+    pub fn call_soon_on(&self, sched: &corio_sched::Handle, f: Box<dyn FnOnce() + Send>) -> crate::CallbackHandle {
+        let state = CallbackState::new();
+        self.inner.push_callback((state.clone(), f), Some(sched));
+        crate::CallbackHandle::new(state, None)
+    }
+}
+
+impl Inner {
+    fn process_timers(self: &Arc<Self>) -> usize {
+        let now = self.clock.now_tick();
+        let mut fired = Vec::new();
+        let mut notifies = Vec::new();
+        {
+            let mut state = self.timers.lock();
+            if state.wheel.next_expiration().is_none_or(|t| t > now) {
+                state.wheel.poll(now, &mut fired);
+                return 0;
+            }
+            state.wheel.poll(now, &mut fired);
+            notifies.extend(fired.iter().map(|t| t.fire()));
+        }
+        // Callbacks go to the FIFO `call_soon` queue in firing order. The
+        // scheduler puts a task woken on a worker into its LIFO slot, moving
+        // the slot's previous task to the back of the local queue: waking
+        // the first-fired waker last makes the worker run the woken tasks
+        // in firing order (first, then the queue in order).
+        let n = notifies.len();
+        let mut wakers = Vec::new();
+        for notify in notifies {
+            match notify {
+                Notify::Waker(w) => wakers.push(w),
+                other => self.run_notify(other, None),
+            }
+        }
+        if !wakers.is_empty() {
+            let first = wakers.remove(0);
+            wakers.into_iter().for_each(Waker::wake);
+            first.wake();
+        }
+        n
+    }
+
+    fn run_notify(self: &Arc<Self>, notify: Notify, sched: Option<&corio_sched::Handle>) {
+        match notify {
+            Notify::Empty => {}
+            Notify::Waker(w) => w.wake(),
+            Notify::Callback(state, f) => self.push_callback((state, f), sched),
+        }
+    }
+
+    fn push_callback(self: &Arc<Self>, cb: Callback, sched: Option<&corio_sched::Handle>) {
+        let start = {
+            let mut q = self.call_soon.lock();
+            q.queue.push_back(cb);
+            !std::mem::replace(&mut q.draining, true)
+        };
+        if start {
+            let inner = self.clone();
+            let job: Box<dyn FnOnce() + Send> = Box::new(move || inner.drain_callbacks());
+            match sched.cloned().or_else(corio_sched::Handle::try_current) {
+                Some(h) => h.run_job(job),
+                None => panic!("no running corio runtime: call this inside corio::run / Runtime::block_on or a task"),
+            }
+        }
+    }
+
+    /// Runs queued callbacks in FIFO order until the queue is empty.
+    fn drain_callbacks(&self) {
+        loop {
+            let next = {
+                let mut q = self.call_soon.lock();
+                match q.queue.pop_front() {
+                    Some(cb) => cb,
+                    None => {
+                        q.draining = false;
+                        return;
+                    }
+                }
+            };
+            let (state, f) = next;
+            if state.begin_run() {
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+                if let Err(payload) = ran {
+                    eprintln!("corio: exception in callback: {}", panic_message(&*payload));
+                }
+            }
+        }
+    }
+
+    fn park(self: &Arc<Self>, timeout: Option<Duration>) {
+        if self.clock.is_paused() {
+            return self.park_paused(timeout);
+        }
+        let wait = self.prepare_sleep(timeout);
+        self.reactor.poll(wait);
+        self.timers.lock().end_sleep();
+        self.process_timers();
+    }
+
+    /// Rule 1: the wait's timeout, and `sleeping_until` recorded.
+    fn prepare_sleep(&self, timeout: Option<Duration>) -> Option<Duration> {
+        if timeout == Some(Duration::ZERO) {
+            return timeout;
+        }
+        let next = self.timers.lock().begin_sleep();
+        let timer_wait = next.map(|tick| self.clock.tick_instant(tick).saturating_duration_since(Instant::now()));
+        match (timeout, timer_wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Rule 4.
+    fn park_paused(self: &Arc<Self>, timeout: Option<Duration>) {
+        let events = self.reactor.poll(Some(Duration::ZERO));
+        let fired = self.process_timers();
+        if events > 0 || fired > 0 || timeout == Some(Duration::ZERO) {
+            return;
+        }
+        let idle = corio_sched::Handle::try_current().is_some_and(|h| h.is_idle());
+        let next = self.timers.lock().wheel.next_expiration();
+        if idle && let Some(tick) = next {
+            self.clock.advance_to(self.clock.tick_instant(tick));
+            self.process_timers();
+            return;
+        }
+        let wait =
+            if idle && timeout.is_none() { None } else { Some(timeout.unwrap_or(PAUSED_RECHECK).min(PAUSED_RECHECK)) };
+        // Any timer filed now must wake us (rule 1).
+        self.timers.lock().sleeping_until = Some(u64::MAX);
+        self.reactor.poll(wait);
+        self.timers.lock().end_sleep();
+        self.process_timers();
+    }
+}
+
+impl corio_sched::Driver for IoDriver {
+    fn park(&self, timeout: Option<Duration>) {
+        self.inner.park(timeout);
+    }
+
+    fn unpark(&self) {
+        self.inner.reactor.notify();
+    }
+}
+
+impl Drop for IoDriver {
+    fn drop(&mut self) {
+        self.inner.reactor.shutdown();
+    }
+}
+
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}

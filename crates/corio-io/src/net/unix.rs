@@ -1,0 +1,217 @@
+//! `UnixListener`, `UnixStream`, `UnixDatagram`.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::{self as std_unix, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::reactor::registration::PollEvented;
+use crate::reactor::scheduled_io::Direction;
+
+/// A Unix-domain socket listening for connections.
+pub struct UnixListener {
+    io: PollEvented<std_unix::UnixListener>,
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixListener").field("local_addr", &self.local_addr().ok()).finish()
+    }
+}
+
+impl UnixListener {
+    /// Binds to `path` (which must not exist yet; remove it when done).
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_std(std_unix::UnixListener::bind(path)?)
+    }
+
+    /// Registers a std listener with the current runtime.
+    pub fn from_std(listener: std_unix::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener { io: PollEvented::new_current(listener)? })
+    }
+
+    /// Waits for a connection.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (s, a) = self.io.async_io(Direction::Read, |l| l.accept()).await?;
+        Ok((UnixStream::from_std(s)?, a))
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+/// A Unix-domain stream connection; `AsyncRead + AsyncWrite`, also through
+/// `&UnixStream`.
+pub struct UnixStream {
+    io: PollEvented<std_unix::UnixStream>,
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream").field("peer_addr", &self.peer_addr().ok()).finish()
+    }
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path` (the connect runs on the blocking
+    /// pool: it can block while the listener's backlog is full).
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let path: PathBuf = path.as_ref().to_path_buf();
+        let connected = corio_sched::to_thread(move || std_unix::UnixStream::connect(path)).await;
+        UnixStream::from_std(connected.map_err(|e| io::Error::other(format!("connect failed: {e}")))??)
+    }
+
+    /// A connected pair.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = std_unix::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Registers a std stream with the current runtime.
+    pub fn from_std(stream: std_unix::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream { io: PollEvented::new_current(stream)? })
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Shuts down the read half, the write half, or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Reads into `buf`; `Ok(0)` at end of stream.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.async_io(Direction::Read, |s| (&*s).read(buf)).await
+    }
+
+    /// Writes some of `buf`.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.async_io(Direction::Write, |s| (&*s).write(buf)).await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(buf).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends
+    /// first).
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.read(buf).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            buf = &mut buf[n..];
+        }
+        Ok(())
+    }
+
+    fn poll_read_io(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+    }
+
+    fn poll_write_io(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+    }
+}
+
+super::tcp::impl_async_rw!(UnixStream);
+
+/// A Unix-domain datagram socket.
+pub struct UnixDatagram {
+    io: PollEvented<std_unix::UnixDatagram>,
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixDatagram").field("local_addr", &self.local_addr().ok()).finish()
+    }
+}
+
+impl UnixDatagram {
+    /// Binds to `path`.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(std_unix::UnixDatagram::bind(path)?)
+    }
+
+    /// A socket bound to no address.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(std_unix::UnixDatagram::unbound()?)
+    }
+
+    /// A connected pair.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = std_unix::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
+    }
+
+    /// Registers a std socket with the current runtime.
+    pub fn from_std(socket: std_unix::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        Ok(UnixDatagram { io: PollEvented::new_current(socket)? })
+    }
+
+    /// Sets the default peer.
+    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.io.get_ref().connect(path)
+    }
+
+    /// Sends to the socket at `path`.
+    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
+        let path = path.as_ref();
+        self.io.async_io(Direction::Write, |s| s.send_to(buf, path)).await
+    }
+
+    /// Receives one datagram and who sent it.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.async_io(Direction::Read, |s| s.recv_from(buf)).await
+    }
+
+    /// Sends to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.async_io(Direction::Write, |s| s.send(buf)).await
+    }
+
+    /// Receives from the connected peer.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.async_io(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}

@@ -1,0 +1,234 @@
+//! `start_server` and `Server`.
+//!
+//! # Rules
+//!
+//! 1. One accept task per listening socket; each accepted connection runs
+//!    the handler in a task of its own, detached. A handler that panics is
+//!    caught, logged on stderr, and the server keeps serving.
+//! 2. `close` stops accepting at once (the accept tasks are cancelled and
+//!    the listening sockets closed); handlers already running go on.
+//!    `wait_closed` waits until the server is closed and every handler has
+//!    finished (asyncio 3.12). Dropping the `Server` closes it.
+//! 3. `serve_forever` returns when the server is closed; if its future is
+//!    dropped first (the caller was cancelled) it closes the server, as
+//!    asyncio's does. Only one `serve_forever` may run at a time.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::io;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use super::{StreamReader, StreamWriter, from_tcp_stream};
+use crate::driver::panic_message;
+use crate::loom::Mutex;
+use crate::net::TcpListener;
+
+struct State {
+    closed: bool,
+    active: usize,
+    serving_forever: bool,
+    accept_tasks: Vec<corio_sched::Task<()>>,
+    waiters: Vec<Waker>,
+}
+
+struct Shared {
+    addrs: Vec<SocketAddr>,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn update(&self, f: impl FnOnce(&mut State)) {
+        let (wakers, tasks) = {
+            let mut st = self.state.lock();
+            f(&mut st);
+            let tasks = if st.closed { std::mem::take(&mut st.accept_tasks) } else { Vec::new() };
+            (std::mem::take(&mut st.waiters), tasks)
+        };
+        // Dropping the accept tasks cancels them (rule 2).
+        drop(tasks);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    fn wait(&self, cx: &mut Context<'_>, done: impl Fn(&State) -> bool) -> Poll<()> {
+        let mut st = self.state.lock();
+        if done(&st) {
+            return Poll::Ready(());
+        }
+        if !st.waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            st.waiters.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+/// A running TCP server (asyncio's `Server`), made by [`start_server`].
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server").field("addrs", &self.shared.addrs).field("serving", &self.is_serving()).finish()
+    }
+}
+
+/// Starts serving on `host:port` (every address the host resolves to; port
+/// 0 picks a free port): each connection's streams are handed to
+/// `handler`, which runs in its own task. asyncio's `start_server`.
+pub async fn start_server<H, Fut>(handler: H, host: &str, port: u16) -> io::Result<Server>
+where
+    H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let addrs = crate::net::resolve((host.to_string(), port)).await?;
+    let mut listeners = Vec::new();
+    let mut last_err = None;
+    for addr in addrs {
+        match TcpListener::bind(addr).await {
+            Ok(l) => listeners.push(l),
+            // A host name may name an IPv6 address this machine lacks.
+            Err(e) if e.kind() == io::ErrorKind::AddrNotAvailable => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    if listeners.is_empty() {
+        return Err(last_err.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")));
+    }
+    let addrs = listeners.iter().map(TcpListener::local_addr).collect::<io::Result<Vec<_>>>()?;
+    let state =
+        State { closed: false, active: 0, serving_forever: false, accept_tasks: Vec::new(), waiters: Vec::new() };
+    let shared = Arc::new(Shared { addrs, state: Mutex::new(state) });
+    let handler = Arc::new(handler);
+    let tasks: Vec<_> = listeners
+        .into_iter()
+        .map(|l| corio_sched::spawn(accept_loop(l, handler.clone(), Arc::downgrade(&shared))))
+        .collect();
+    shared.state.lock().accept_tasks = tasks;
+    Ok(Server { shared })
+}
+
+async fn accept_loop<H, Fut>(listener: TcpListener, handler: Arc<H>, server: std::sync::Weak<Shared>)
+where
+    H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                eprintln!("corio: accept failed on {:?}: {e}", listener.local_addr());
+                crate::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Some(shared) = server.upgrade() else { return };
+        let (reader, writer) = match from_tcp_stream(stream) {
+            Ok(pair) => pair,
+            Err(e) => {
+                eprintln!("corio: cannot set up an accepted connection: {e}");
+                continue;
+            }
+        };
+        shared.update(|st| st.active += 1);
+        let guard = ActiveGuard(shared);
+        let conn = handler(reader, writer);
+        corio_sched::spawn(async move {
+            let _guard = guard;
+            if let Err(payload) = (CatchUnwind(Box::pin(conn))).await {
+                eprintln!("corio: exception in a start_server handler: {}", panic_message(&*payload));
+            }
+        })
+        .detach();
+    }
+}
+
+/// Counts a running handler (rule 2).
+struct ActiveGuard(Arc<Shared>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.update(|st| st.active -= 1);
+    }
+}
+
+/// Catches a panic of the inner future's poll (rule 1).
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+impl Server {
+    /// The addresses it listens on.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.shared.addrs.clone()
+    }
+
+    /// `true` until [`close`](Server::close).
+    pub fn is_serving(&self) -> bool {
+        !self.shared.state.lock().closed
+    }
+
+    /// Rule 2: stops accepting connections.
+    pub fn close(&self) {
+        self.shared.update(|st| st.closed = true);
+    }
+
+    /// Rule 2: waits until closed and every handler has finished.
+    pub async fn wait_closed(&self) {
+        poll_fn(|cx| self.shared.wait(cx, |st| st.closed && st.active == 0)).await
+    }
+
+    /// Rule 3: serves until the server is closed.
+    pub async fn serve_forever(&self) -> io::Result<()> {
+        {
+            let mut st = self.shared.state.lock();
+            if st.serving_forever {
+                return Err(io::Error::other("the server is already being awaited on serve_forever()"));
+            }
+            if st.closed {
+                return Err(io::Error::new(io::ErrorKind::NotConnected, "the server is closed"));
+            }
+            st.serving_forever = true;
+        }
+        let guard = ServeForeverGuard(self, true);
+        poll_fn(|cx| self.shared.wait(cx, |st| st.closed)).await;
+        let mut guard = guard;
+        guard.1 = false;
+        Ok(())
+    }
+}
+
+struct ServeForeverGuard<'a>(&'a Server, bool);
+
+impl Drop for ServeForeverGuard<'_> {
+    fn drop(&mut self) {
+        let close_it = self.1;
+        self.0.shared.update(|st| {
+            st.serving_forever = false;
+            if close_it {
+                st.closed = true;
+            }
+        });
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,373 @@
+//! `StreamWriter`: asyncio's buffered writer with flow control.
+//!
+//! # Rules
+//!
+//! 1. `write` appends to the buffer and never blocks; a flusher task, one
+//!    per writer, moves buffered bytes to the socket in the background
+//!    (asyncio's transport does the same).
+//! 2. `pending` counts bytes written by the user and not yet accepted by
+//!    the socket. Above the high-water mark the writer is `paused`; it is
+//!    resumed when the flusher brings `pending` down to the low-water mark.
+//!    `drain` waits while paused.
+//! 3. The first socket error (peer reset, broken pipe) is kept: buffered
+//!    data is dropped, the writer stops being paused, every waiter is woken
+//!    and every later `drain` returns the error — never a spin.
+//! 4. `close` lets the flusher send what is buffered, then shuts the
+//!    socket down both ways; `wait_closed` waits for that. `write_eof`
+//!    sends the buffer, then shuts down the write half only. Dropping the
+//!    writer is `write_eof` (the peer sees EOF, the reader half keeps
+//!    reading) and ends the flusher, so the socket closes once the reader
+//!    is dropped too.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use futures_io::AsyncWrite;
+
+use super::transport::Transport;
+use crate::loom::Mutex;
+
+/// The default high-water mark: 64 KiB (low = high / 4).
+pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
+
+#[derive(Default)]
+struct State {
+    buf: Vec<u8>,
+    pending: usize,
+    high: usize,
+    low: usize,
+    paused: bool,
+    closing: bool,
+    eof_requested: bool,
+    eof_sent: bool,
+    dropped: bool,
+    closed: bool,
+    error: Option<(io::ErrorKind, String)>,
+    flusher: Option<Waker>,
+    waiters: Vec<Waker>,
+}
+
+impl State {
+    fn wake_waiters(&mut self) -> Vec<Waker> {
+        std::mem::take(&mut self.waiters)
+    }
+
+    fn error(&self) -> Option<io::Error> {
+        self.error.as_ref().map(|(kind, msg)| io::Error::new(*kind, msg.clone()))
+    }
+
+    fn add_waiter(&mut self, w: &Waker) {
+        if !self.waiters.iter().any(|x| x.will_wake(w)) {
+            self.waiters.push(w.clone());
+        }
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let (r, wakers, flusher) = {
+            let mut st = self.state.lock();
+            let was = (st.paused, st.pending, st.closed, st.error.is_some());
+            let r = f(&mut st);
+            let changed = was != (st.paused, st.pending, st.closed, st.error.is_some());
+            let wakers = if changed { st.wake_waiters() } else { Vec::new() };
+            let flusher = if !st.buf.is_empty() || st.closing || st.eof_requested { st.flusher.take() } else { None };
+            (r, wakers, flusher)
+        };
+        wakers.into_iter().chain(flusher).for_each(Waker::wake);
+        r
+    }
+}
+
+/// Writes to a connection with asyncio's `StreamWriter` methods. Also
+/// `futures_io::AsyncWrite`.
+pub struct StreamWriter {
+    shared: Arc<Shared>,
+    transport: Arc<dyn Transport>,
+}
+
+impl fmt::Debug for StreamWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.shared.state.lock();
+        f.debug_struct("StreamWriter").field("pending", &st.pending).field("closing", &st.closing).finish()
+    }
+}
+
+impl StreamWriter {
+    /// Rule 1: a writer over `transport`, with its flusher task spawned on
+    /// the current runtime.
+    pub(crate) fn new(transport: Arc<dyn Transport>) -> StreamWriter {
+        let high = DEFAULT_HIGH_WATER;
+        let state = State { high, low: high / 4, ..State::default() };
+        let shared = Arc::new(Shared { state: Mutex::new(state) });
+        corio_sched::spawn(flush_loop(shared.clone(), transport.clone())).detach();
+        StreamWriter { shared, transport }
+    }
+
+    /// Buffers `data` (sent in the background). Dropped silently once the
+    /// writer is closing or broken; `drain` reports the error.
+    pub fn write(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        self.shared.update(|st| {
+            if st.closing || st.eof_requested || st.error.is_some() {
+                return;
+            }
+            st.buf.extend_from_slice(data);
+            st.pending += data.len();
+            if st.pending > st.high {
+                st.paused = true;
+            }
+        });
+    }
+
+    /// Buffers each item in turn.
+    pub fn writelines<I>(&self, lines: I)
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        for line in lines {
+            self.write(line.as_ref());
+        }
+    }
+
+    /// Rule 2/3: waits while the buffer is above the high-water mark; the
+    /// kept error if the connection broke.
+    pub async fn drain(&self) -> io::Result<()> {
+        poll_fn(|cx| {
+            let mut st = self.shared.state.lock();
+            if let Some(e) = st.error() {
+                return Poll::Ready(Err(e));
+            }
+            if !st.paused {
+                return Poll::Ready(Ok(()));
+            }
+            st.add_waiter(cx.waker());
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Rule 4: sends the buffer, then shuts down the write half (the peer
+    /// sees EOF). Later writes are dropped.
+    pub fn write_eof(&self) -> io::Result<()> {
+        self.shared.update(|st| {
+            if st.closing {
+                return Err(io::Error::new(io::ErrorKind::NotConnected, "the writer is closed"));
+            }
+            st.eof_requested = true;
+            Ok(())
+        })
+    }
+
+    /// `true`: the transport supports `write_eof`.
+    pub fn can_write_eof(&self) -> bool {
+        true
+    }
+
+    /// Rule 4: closes after the buffer is sent.
+    pub fn close(&self) {
+        self.shared.update(|st| st.closing = true);
+    }
+
+    /// `true` once `close` was called or the connection broke.
+    pub fn is_closing(&self) -> bool {
+        let st = self.shared.state.lock();
+        st.closing || st.error.is_some()
+    }
+
+    /// Waits until the writer is closed (the socket shut down).
+    pub async fn wait_closed(&self) {
+        poll_fn(|cx| {
+            let mut st = self.shared.state.lock();
+            if st.closed {
+                return Poll::Ready(());
+            }
+            st.add_waiter(cx.waker());
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// The peer's address (asyncio's `get_extra_info("peername")`).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.transport.peer_addr()
+    }
+
+    /// Sets the flow-control marks (asyncio's `set_write_buffer_limits`).
+    ///
+    /// # Panics
+    ///
+    /// If `low > high` (asyncio raises `ValueError`).
+    pub fn set_write_buffer_limits(&self, high: usize, low: usize) {
+        assert!(low <= high, "set_write_buffer_limits: high ({high}) must be >= low ({low})");
+        self.shared.update(|st| {
+            st.high = high;
+            st.low = low;
+            if st.pending > high {
+                st.paused = true;
+            } else if st.pending <= low {
+                st.paused = false;
+            }
+        });
+    }
+
+    /// Bytes written and not yet accepted by the socket.
+    pub fn write_buffer_size(&self) -> usize {
+        self.shared.state.lock().pending
+    }
+}
+
+impl Drop for StreamWriter {
+    fn drop(&mut self) {
+        // Rule 4.
+        self.shared.update(|st| {
+            st.dropped = true;
+            st.eof_requested = true;
+        });
+    }
+}
+
+impl AsyncWrite for StreamWriter {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        {
+            let mut st = self.shared.state.lock();
+            if let Some(e) = st.error() {
+                return Poll::Ready(Err(e));
+            }
+            if st.closing || st.eof_requested {
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::BrokenPipe, "the writer is closed")));
+            }
+            if st.paused {
+                st.add_waiter(cx.waker());
+                return Poll::Pending;
+            }
+        }
+        self.write(data);
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut st = self.shared.state.lock();
+        if let Some(e) = st.error() {
+            return Poll::Ready(Err(e));
+        }
+        if st.pending == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        st.add_waiter(cx.waker());
+        Poll::Pending
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.close();
+        let mut st = self.shared.state.lock();
+        if st.closed {
+            return Poll::Ready(st.error().map_or(Ok(()), Err));
+        }
+        st.add_waiter(cx.waker());
+        Poll::Pending
+    }
+}
+
+enum Next {
+    Data(Vec<u8>),
+    SendEof,
+    Close,
+}
+
+/// Rule 1: the flusher task.
+async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
+    let mut spare = Vec::new();
+    loop {
+        let next = poll_fn(|cx| {
+            let mut st = shared.state.lock();
+            if !st.buf.is_empty() && st.error.is_none() {
+                return Poll::Ready(Next::Data(std::mem::replace(&mut st.buf, std::mem::take(&mut spare))));
+            }
+            if st.closing || st.error.is_some() {
+                return Poll::Ready(Next::Close);
+            }
+            if st.eof_requested && !st.eof_sent {
+                return Poll::Ready(Next::SendEof);
+            }
+            if st.dropped {
+                return Poll::Ready(Next::Close);
+            }
+            st.flusher = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+        match next {
+            Next::Data(mut data) => {
+                write_out(&shared, &*transport, &data).await;
+                data.clear();
+                spare = data;
+            }
+            Next::SendEof => {
+                let res = transport.shutdown(Shutdown::Write).or_else(crate::net::ignore_not_connected);
+                shared.update(|st| {
+                    st.eof_sent = true;
+                    if let Err(e) = res {
+                        st.error = Some((e.kind(), e.to_string()));
+                    }
+                });
+            }
+            Next::Close => break,
+        }
+    }
+    if shared.state.lock().closing {
+        let _ = transport.shutdown(Shutdown::Both);
+    }
+    shared.update(|st| {
+        st.closed = true;
+        st.paused = false;
+    });
+}
+
+/// Writes `data` out, keeping `pending` and `paused` up to date (rules 2,
+/// 3).
+async fn write_out(shared: &Shared, transport: &dyn Transport, mut data: &[u8]) {
+    while !data.is_empty() {
+        let res = poll_fn(|cx| transport.poll_write(cx, data)).await;
+        match res {
+            Ok(0) => {
+                fail(shared, io::Error::new(io::ErrorKind::WriteZero, "the socket accepted no data"));
+                return;
+            }
+            Ok(n) => {
+                data = &data[n..];
+                shared.update(|st| {
+                    st.pending -= n;
+                    if st.paused && st.pending <= st.low {
+                        st.paused = false;
+                    }
+                });
+            }
+            Err(e) => {
+                fail(shared, e);
+                return;
+            }
+        }
+    }
+}
+
+fn fail(shared: &Shared, e: io::Error) {
+    shared.update(|st| {
+        st.error = Some((e.kind(), e.to_string()));
+        st.buf.clear();
+        st.pending = 0;
+        st.paused = false;
+    });
+}

@@ -1,0 +1,48 @@
+//! asyncio's streams: [`open_connection`], [`start_server`],
+//! [`StreamReader`], [`StreamWriter`], [`Server`].
+//!
+//! ```
+//! corio::run(async {
+//!     let server = corio::start_server(
+//!         |mut reader, writer| async move {
+//!             while let Ok(line) = reader.readline().await {
+//!                 if line.is_empty() {
+//!                     break;
+//!                 }
+//!                 writer.write(&line);
+//!                 if writer.drain().await.is_err() {
+//!                     break;
+//!                 }
+//!             }
+//!         },
+//!         "127.0.0.1",
+//!         0,
+//!     )
+//!     .await
+//!     .unwrap();
+//!     let port = server.local_addrs()[0].port();
+//!     let (mut reader, writer) = corio::open_connection("127.0.0.1", port).await.unwrap();
+//!     writer.write(b"hello\n");
+//!     writer.drain().await.unwrap();
+//!     assert_eq!(reader.readline().await.unwrap(), b"hello\n");
+//!     writer.close();
+//!     writer.wait_closed().await;
+//!     server.close();
+//!     server.wait_closed().await;
+//! });
+//! ```
+//!
+//! The rules (API.md §7): `readline` returns the line with its `\n`, at EOF
+//! the partial line, then empty; lines longer than the limit (64 KiB by
+//! default, [`StreamReader::with_limit`]) fail with [`LimitOverrunError`]
+//! inside the `io::Error` and the buffer stays bounded whatever the peer
+//! sends; `readexactly`/`readuntil` fail with [`IncompleteReadError`] at EOF;
+//! `write` buffers and `drain` waits while the buffer is above the
+//! high-water mark (64 KiB, low = high/4), and returns the error once the
+//! connection broke; a handler that panics is logged and the server keeps
+//! serving.
+
+pub use corio_io::streams::{
+    DEFAULT_HIGH_WATER, DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, Server, StreamReader, StreamWriter,
+    from_tcp_stream, from_unix_stream, open_connection, start_server,
+};
