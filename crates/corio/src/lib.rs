@@ -36,6 +36,30 @@ pub mod streams;
 pub mod sync;
 pub mod time;
 
+// The asyncio layer (issue 5): combinators, threadsafe calls, executors.
+mod as_completed;
+mod executor;
+mod gather;
+mod ready;
+mod shield;
+mod task_group;
+mod threadsafe;
+mod wait;
+
+pub use as_completed::{AsCompleted, as_completed};
+pub use executor::{ThreadPool, run_in_executor};
+pub use gather::{Gather, GatherSettled, gather};
+pub use shield::{Shield, shield};
+pub use task_group::{GroupClosed, GroupError, GroupFailure, TaskGroup, TaskGroupHandle};
+pub use threadsafe::ConcurrentFuture;
+pub use wait::{ReturnWhen, Wait, wait};
+
+/// Items `gather!` expands to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::gather::{GatherTuple, TupleChild, TupleChildren};
+}
+
 pub use runtime::{Builder, Handle, Runtime, run};
 pub use streams::{open_connection, start_server};
 pub use sync::create_future;

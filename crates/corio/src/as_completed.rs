@@ -1,0 +1,90 @@
+//! `as_completed`: the results of a set of tasks in the order they finish —
+//! asyncio's `asyncio.as_completed`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::ready::ReadySet;
+use crate::{Task, TaskError};
+
+/// Yields the results of its tasks in completion order: call
+/// [`next`](AsCompleted::next), or use it as a `futures_core::Stream`.
+///
+/// It owns the tasks: dropping it cancels the ones whose result was not yet
+/// yielded (so `break`ing out of the loop stops the rest; asyncio would
+/// leave them running — call [`Task::detach`] on tasks you want to outlive
+/// it and pass clones of their work instead).
+#[must_use = "streams do nothing unless polled; dropping AsCompleted cancels its tasks"]
+pub struct AsCompleted<T> {
+    tasks: Vec<Option<Task<T>>>,
+    ready: ReadySet,
+    remaining: usize,
+}
+
+/// Yields the tasks' results in the order they finish — asyncio's
+/// `for fut in asyncio.as_completed(tasks): result = await fut`.
+///
+/// ```
+/// corio::run(async {
+///     let (tx, rx) = corio::sync::oneshot::channel::<()>();
+///     let late = corio::create_task(async move { rx.await.unwrap(); "late" });
+///     let early = corio::create_task(async { "early" });
+///     let mut results = corio::as_completed([late, early]);
+///     assert_eq!(results.next().await.unwrap().unwrap(), "early");
+///     tx.send(()).unwrap();
+///     assert_eq!(results.next().await.unwrap().unwrap(), "late");
+///     assert!(results.next().await.is_none());
+/// });
+/// ```
+pub fn as_completed<T>(tasks: impl IntoIterator<Item = Task<T>>) -> AsCompleted<T> {
+    let tasks: Vec<Option<Task<T>>> = tasks.into_iter().map(Some).collect();
+    let n = tasks.len();
+    AsCompleted { tasks, ready: ReadySet::new(n), remaining: n }
+}
+
+impl<T> AsCompleted<T> {
+    /// The next result in completion order; `None` once every task's result
+    /// was yielded.
+    pub async fn next(&mut self) -> Option<Result<T, TaskError>> {
+        std::future::poll_fn(|cx| self.poll_next_result(cx)).await
+    }
+
+    /// Number of results still to come.
+    pub fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn poll_next_result(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
+        while self.remaining > 0 {
+            let i = std::task::ready!(self.ready.poll_next(cx));
+            let Some(task) = self.tasks[i].as_mut() else { continue };
+            let waker = self.ready.waker(i);
+            if let Poll::Ready(res) = Pin::new(task).poll(&mut Context::from_waker(&waker)) {
+                self.tasks[i] = None;
+                self.remaining -= 1;
+                return Poll::Ready(Some(res));
+            }
+        }
+        Poll::Ready(None)
+    }
+}
+
+impl<T> futures_core::Stream for AsCompleted<T> {
+    type Item = Result<T, TaskError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_next_result(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> fmt::Debug for AsCompleted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompleted").field("tasks", &self.tasks.len()).field("remaining", &self.remaining).finish()
+    }
+}
