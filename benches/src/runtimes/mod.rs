@@ -1,6 +1,7 @@
 //! The three contenders. Each file writes every workload against its own
-//! runtime's API, using that ecosystem's own primitives (tokio's oneshot,
-//! smol's async-channel, corio's oneshot).
+//! runtime's API, using that ecosystem's own primitives: corio's oneshot,
+//! Queue, Mutex, Semaphore and Event; tokio's oneshot, mpsc, Mutex,
+//! Semaphore and Notify; smol's async-channel, async-lock and event-listener.
 
 mod corio_rt;
 mod smol_rt;
