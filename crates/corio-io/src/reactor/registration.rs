@@ -73,6 +73,55 @@ impl<T: AsFd> PollEvented<T> {
     }
 }
 
+/// Byte-stream I/O, written once for every stream socket (TCP, Unix).
+impl<T: AsFd> PollEvented<T>
+where
+    for<'a> &'a T: io::Read + io::Write,
+{
+    /// Reads into `buf`; `Ok(0)` at end of stream.
+    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Read, |s| io::Read::read(&mut &*s, buf))
+    }
+
+    /// Writes some of `buf`.
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |s| io::Write::write(&mut &*s, buf))
+    }
+
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read(cx, buf)).await
+    }
+
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write(cx, buf)).await
+    }
+
+    /// Writes all of `buf` (`WriteZero` if the socket stops taking bytes).
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(buf).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends
+    /// first).
+    pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.read(buf).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            buf = &mut buf[n..];
+        }
+        Ok(())
+    }
+}
+
 impl<T: AsFd> Drop for PollEvented<T> {
     fn drop(&mut self) {
         if let Some(source) = self.source.take() {
