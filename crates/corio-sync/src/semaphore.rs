@@ -1,11 +1,30 @@
 //! [`Semaphore`]: a counter of permits with strictly FIFO waiters.
+//!
+//! # Protocol
+//!
+//! The permit count lives in one atomic word, `permits << 1 | WAITERS`, so an
+//! uncontended acquire or release is one CAS and takes no lock. The lock
+//! guards only the waiter list.
+//!
+//! 1. `WAITERS` is set while the waiter list is non-empty. It is set and
+//!    cleared only under the lock.
+//! 2. The fast paths (`try_take`, `release_fast`) are CAS loops on the whole
+//!    word that give up when `WAITERS` is set: permits must then go to the
+//!    queue in FIFO order, so a newcomer never overtakes a waiter.
+//! 3. A newcomer that must wait sets `WAITERS` under the lock before it is
+//!    queued. A release whose CAS landed before the flag is seen by the
+//!    newcomer's re-check (it is then the head, or the head is served by
+//!    whoever made the list non-empty); a release after it takes the lock.
+//!    No permit is stranded.
+//! 4. Serving (under the lock) hands permits from the word to the head
+//!    waiters while they fit, and clears `WAITERS` once no one waits.
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::loom::Mutex;
+use crate::loom::{AtomicUsize, Mutex, Ordering};
 use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// A counting semaphore (asyncio's `Semaphore`), strictly FIFO.
@@ -22,14 +41,21 @@ use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 /// assert_eq!(sem.available_permits(), 1);
 /// ```
 pub struct Semaphore {
+    /// `permits << 1 | WAITERS` (protocol above).
+    word: AtomicUsize,
     state: Mutex<State>,
 }
 
 pub(crate) struct State {
-    permits: usize,
     /// Each entry asks for (and is granted) a number of permits.
     waiters: WaitList<usize, usize>,
 }
+
+const WAITERS: usize = 1;
+const PERMIT_SHIFT: u32 = 1;
+
+/// The most permits a semaphore can hold.
+const MAX_PERMITS: usize = usize::MAX >> PERMIT_SHIFT;
 
 /// Permits held from a [`Semaphore`]; dropping the permit releases them.
 #[must_use = "the permit is released at once when dropped"]
@@ -47,8 +73,13 @@ pub struct Acquire<'a> {
 
 impl Semaphore {
     /// A semaphore with `permits` permits.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` is more than `usize::MAX / 2`.
     pub fn new(permits: usize) -> Self {
-        Self { state: Mutex::new(State { permits, waiters: WaitList::new() }) }
+        assert!(permits <= MAX_PERMITS, "Semaphore::new: {permits} permits is more than the maximum {MAX_PERMITS}");
+        Self { word: AtomicUsize::new(permits << PERMIT_SHIFT), state: Mutex::new(State { waiters: WaitList::new() }) }
     }
 
     /// Waits for one permit.
@@ -68,34 +99,41 @@ impl Semaphore {
 
     /// Takes `n` permits if they are free and nobody is queued before us.
     pub fn try_acquire_many(&self, n: usize) -> Option<Permit<'_>> {
-        let mut state = self.state.lock();
-        let ok = state.try_take(n);
-        drop(state);
-        ok.then(|| Permit { sem: self, n })
+        self.try_take(n).then(|| Permit { sem: self, n })
     }
 
     /// Adds `n` permits, serving queued waiters in order.
+    ///
+    /// # Panics
+    ///
+    /// If the count would pass `usize::MAX / 2`.
     pub fn add_permits(&self, n: usize) {
+        if n == 0 || self.release_fast(n) {
+            return;
+        }
         let mut wake = WakeList::new();
         let mut state = self.state.lock();
-        state.add(n, &mut wake);
+        self.add(&mut state, n, &mut wake);
         drop(state);
         wake.wake_all();
     }
 
     /// How many permits are free right now.
     pub fn available_permits(&self) -> usize {
-        self.state.lock().permits
+        // ORDERING: a snapshot for the caller; it orders nothing.
+        self.word.load(Ordering::Relaxed) >> PERMIT_SHIFT
     }
 
     /// Releases one permit unless that would make more than `bound` free (BoundedSemaphore).
     pub(crate) fn release_bounded(&self, bound: usize) -> bool {
+        // Under the lock no waiter is served behind our back, and fast-path
+        // takers only lower the count, so the bound check stays true.
         let mut wake = WakeList::new();
         let mut state = self.state.lock();
-        if state.permits >= bound {
+        if self.available_permits() >= bound {
             return false;
         }
-        state.add(1, &mut wake);
+        self.add(&mut state, 1, &mut wake);
         drop(state);
         wake.wake_all();
         true
@@ -103,35 +141,99 @@ impl Semaphore {
 
     /// Whether an acquire would wait now: no permit free, or waiters queued (asyncio's `locked`).
     pub(crate) fn locked(&self) -> bool {
-        let state = self.state.lock();
-        state.permits == 0 || !state.waiters.is_empty()
-    }
-}
-
-impl State {
-    /// Takes `n` permits if nobody is queued and enough are free.
-    fn try_take(&mut self, n: usize) -> bool {
-        let ok = self.waiters.is_empty() && self.permits >= n;
-        if ok {
-            self.permits -= n;
-        }
-        ok
+        // ORDERING: a snapshot for the caller; it orders nothing.
+        let word = self.word.load(Ordering::Relaxed);
+        word >> PERMIT_SHIFT == 0 || word & WAITERS != 0
     }
 
-    fn add(&mut self, n: usize, wake: &mut WakeList) {
-        self.permits = self.permits.checked_add(n).expect("Semaphore permit count overflow");
-        self.serve(wake);
-    }
-
-    /// Hands permits to queued waiters from the head, stopping at the first that does not fit.
-    fn serve(&mut self, wake: &mut WakeList) {
-        while let Some(&n) = self.waiters.front() {
-            if n > self.permits {
-                break;
+    /// Rule 2: takes `n` permits if nobody waits and enough are free.
+    fn try_take(&self, n: usize) -> bool {
+        // ORDERING: Acquire pairs with the Release of whoever returned the
+        // permits, so the previous holder's work happens before ours.
+        let mut cur = self.word.load(Ordering::Acquire);
+        loop {
+            if cur & WAITERS != 0 || cur >> PERMIT_SHIFT < n {
+                return false;
             }
-            self.permits -= n;
-            self.waiters.notify_front(|n| n, wake);
+            // ORDERING: AcqRel: Acquire as above; Release so the next taker
+            // of this word is ordered after us.
+            match self.word.compare_exchange_weak(cur, cur - (n << PERMIT_SHIFT), Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return true,
+                Err(actual) => cur = actual,
+            }
         }
+    }
+
+    /// Rule 2: returns `n` permits if nobody waits; `false` sends the
+    /// caller to the slow path.
+    fn release_fast(&self, n: usize) -> bool {
+        // ORDERING: Acquire to read a current word; the CAS below publishes.
+        let mut cur = self.word.load(Ordering::Acquire);
+        loop {
+            if cur & WAITERS != 0 {
+                return false;
+            }
+            // ORDERING: Release publishes the holder's work to the next taker.
+            match self.word.compare_exchange_weak(cur, Self::plus(cur, n), Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return true,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    fn plus(word: usize, n: usize) -> usize {
+        let permits = (word >> PERMIT_SHIFT).checked_add(n).filter(|&p| p <= MAX_PERMITS);
+        let permits = permits.expect("Semaphore permit count overflow");
+        (permits << PERMIT_SHIFT) | (word & WAITERS)
+    }
+
+    /// Takes `n` permits whatever `WAITERS` says (callers hold the lock).
+    fn take_locked(&self, n: usize) -> bool {
+        // ORDERING: AcqRel: the permits were returned with Release.
+        self.word
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| {
+                (w >> PERMIT_SHIFT >= n).then(|| w - (n << PERMIT_SHIFT))
+            })
+            .is_ok()
+    }
+
+    /// Adds `n` permits under the lock, then serves (rule 4).
+    fn add(&self, state: &mut State, n: usize, wake: &mut WakeList) {
+        // ORDERING: AcqRel: the permits are published to whoever takes them.
+        let _ = self.word.fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| Some(Self::plus(w, n)));
+        self.serve(state, wake);
+    }
+
+    /// Rule 4 (lock held): hands permits to the head waiters while they
+    /// fit; clears `WAITERS` once no one waits.
+    fn serve(&self, state: &mut State, wake: &mut WakeList) {
+        while let Some(&n) = state.waiters.front() {
+            if !self.take_locked(n) {
+                return;
+            }
+            state.waiters.notify_front(|n| n, wake);
+        }
+        // ORDERING: Release: with nobody queued the fast paths may run again.
+        self.word.fetch_and(!WAITERS, Ordering::AcqRel);
+    }
+
+    /// Rule 3 (lock held), for a newcomer: `Ok` if it got its permits,
+    /// `Err(n)` to be queued.
+    fn take_or_queue(&self, state: &State, n: usize) -> Result<(), usize> {
+        if self.try_take(n) {
+            return Ok(());
+        }
+        // ORDERING: AcqRel: releases after this see WAITERS and take the
+        // lock; permits of releases before it are seen by the re-check.
+        self.word.fetch_or(WAITERS, Ordering::AcqRel);
+        if state.waiters.is_empty() && self.take_locked(n) {
+            // We would have been the head, and a release landed between the
+            // failed take and the flag: nobody waits after all.
+            // ORDERING: Release: the fast paths may run again.
+            self.word.fetch_and(!WAITERS, Ordering::AcqRel);
+            return Ok(());
+        }
+        Err(n)
     }
 }
 
@@ -150,11 +252,11 @@ impl Waitable for Semaphore {
 
     fn left(&self, state: &mut State, _: &usize, wake: &mut WakeList) {
         // The head leaving may let the smaller requests behind it through.
-        state.serve(wake);
+        self.serve(state, wake);
     }
 
     fn give_back(&self, state: &mut State, granted: usize, wake: &mut WakeList) {
-        state.add(granted, wake);
+        self.add(state, granted, wake);
     }
 }
 
@@ -164,7 +266,11 @@ impl<'a> Future for Acquire<'a> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit<'a>> {
         let n = self.n;
         let sem = self.waiter.primitive();
-        self.waiter.poll(cx, |s, _| if s.try_take(n) { Ok(()) } else { Err(n) }, |_| ()).map(|()| Permit { sem, n })
+        // Rule 2: the lock-free fast path, while not queued.
+        if !self.waiter.is_queued() && sem.try_take(n) {
+            return Poll::Ready(Permit { sem, n });
+        }
+        self.waiter.poll(cx, |state, _| sem.take_or_queue(state, n), |_| ()).map(|()| Permit { sem, n })
     }
 }
 
@@ -191,7 +297,10 @@ impl Drop for Permit<'_> {
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state.lock();
-        f.debug_struct("Semaphore").field("permits", &state.permits).field("waiters", &state.waiters.len()).finish()
+        f.debug_struct("Semaphore")
+            .field("permits", &self.available_permits())
+            .field("waiters", &state.waiters.len())
+            .finish()
     }
 }
 

@@ -49,3 +49,40 @@ fn semaphore_granted_waiter_cancelled_passes_permit_to_blocked_waiter() {
         assert_eq!(s.available_permits(), 0);
     });
 }
+
+/// Protocol rule 3: a release on the lock-free fast path racing a newcomer
+/// that is about to queue never strands the newcomer — it either sees the
+/// permit in its re-check or the release sees WAITERS and serves it.
+#[test]
+fn semaphore_fast_release_vs_queueing_acquirer_never_strands_it() {
+    loom::model(|| {
+        let s = Arc::new(Semaphore::new(1));
+        s.try_acquire().unwrap().forget();
+        let held = 1;
+        let s1 = s.clone();
+        let waiter = thread::spawn(move || block_on(s1.acquire()).forget());
+        s.add_permits(held);
+        waiter.join().unwrap();
+        assert_eq!(s.available_permits(), 0);
+        assert!(s.try_acquire().is_none());
+    });
+}
+
+/// Fast paths keep FIFO: while a waiter is queued, `try_acquire` cannot
+/// take a permit released for it.
+#[test]
+fn semaphore_fast_path_never_overtakes_a_queued_waiter() {
+    loom::model(|| {
+        let s = Arc::new(Semaphore::new(0));
+        let s0 = s.clone();
+        let mut a = Box::pin(async move { s0.acquire().await.forget() });
+        assert!(poll_once(a.as_mut()).is_pending());
+        let s1 = s.clone();
+        let releaser = thread::spawn(move || s1.add_permits(1));
+        // Whenever this runs, the permit belongs to the queued waiter.
+        assert!(s.try_acquire().is_none());
+        releaser.join().unwrap();
+        block_on(a);
+        assert_eq!(s.available_permits(), 0);
+    });
+}
