@@ -169,7 +169,10 @@ impl IoHandle {
     /// Rule 1: files `timer` for `deadline` (or takes it out for `None`).
     /// `false` if it had fired already.
     pub(crate) fn reset_timer(&self, timer: &crate::loom::Arc<TimerShared>, deadline: Option<Instant>) -> bool {
-        let tick = deadline.map(|d| self.inner.clock.deadline_tick(d));
+        // A deadline already reached fires now: tick 0 is always behind the
+        // wheel, which refuses it. (Rounding it up to the next tick instead
+        // would give a `wait_for(ZERO)` future up to 1 ms more.)
+        let tick = deadline.map(|d| if d <= self.now() { 0 } else { self.inner.clock.deadline_tick(d) });
         let (outcome, notify_driver) = self.inner.timers.lock().file(timer, tick);
         if notify_driver {
             self.inner.reactor.notify();
@@ -268,25 +271,38 @@ impl Inner {
         }
     }
 
-    /// Runs queued callbacks in FIFO order until the queue is empty.
-    fn drain_callbacks(&self) {
-        loop {
-            let next = {
-                let mut q = self.call_soon.lock();
-                match q.queue.pop_front() {
-                    Some(cb) => cb,
-                    None => {
-                        q.draining = false;
-                        return;
-                    }
-                }
-            };
-            let (state, f) = next;
-            if state.begin_run() {
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-                if let Err(payload) = ran {
+    /// Runs the callbacks that were queued when this drain started, in FIFO
+    /// order — asyncio runs callbacks added meanwhile on the next loop
+    /// iteration, so a callback that keeps rescheduling itself cannot hold a
+    /// worker. Whatever arrived meanwhile goes to a fresh drain job, behind
+    /// the tasks already queued.
+    fn drain_callbacks(self: &Arc<Self>) {
+        let batch = std::mem::take(&mut self.call_soon.lock().queue);
+        // A panicking destructor of a skipped (cancelled) callback must not
+        // leave `draining` set forever: run everything under one guard.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for (state, f) in batch {
+                if state.begin_run()
+                    && let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                {
                     eprintln!("corio: exception in callback: {}", panic_message(&*payload));
                 }
+            }
+        }));
+        if let Err(payload) = ran {
+            eprintln!("corio: a cancelled callback's destructor panicked: {}", panic_message(&*payload));
+        }
+        let more = {
+            let mut q = self.call_soon.lock();
+            q.draining = !q.queue.is_empty();
+            q.draining
+        };
+        if more {
+            let inner = self.clone();
+            let job: Box<dyn FnOnce() + Send> = Box::new(move || inner.drain_callbacks());
+            match corio_sched::Handle::try_current() {
+                Some(h) => h.run_job(job),
+                None => job(),
             }
         }
     }
@@ -322,7 +338,17 @@ impl Inner {
             return;
         }
         let idle = corio_sched::Handle::try_current().is_some_and(|h| h.is_idle());
-        let next = self.timers.lock().wheel.next_expiration();
+        let next = {
+            let mut timers = self.timers.lock();
+            let next = timers.wheel.next_expiration();
+            if !(idle && next.is_some()) {
+                // Rule 1, in the same critical section as the look at the
+                // wheel: a timer filed from now on (say by a `block_on`
+                // thread woken from outside) must wake us.
+                timers.sleeping_until = Some(u64::MAX);
+            }
+            next
+        };
         if idle && let Some(tick) = next {
             self.clock.advance_to(self.clock.tick_instant(tick));
             self.process_timers();
@@ -330,8 +356,6 @@ impl Inner {
         }
         let wait =
             if idle && timeout.is_none() { None } else { Some(timeout.unwrap_or(PAUSED_RECHECK).min(PAUSED_RECHECK)) };
-        // Any timer filed now must wake us (rule 1).
-        self.timers.lock().sleeping_until = Some(u64::MAX);
         self.reactor.poll(wait);
         self.timers.lock().end_sleep();
         self.process_timers();
@@ -345,6 +369,23 @@ impl corio_sched::Driver for IoDriver {
 
     fn unpark(&self) {
         self.inner.reactor.notify();
+    }
+
+    /// Every task is cancelled: pending timers and `call_soon` callbacks
+    /// will never run. Their closures may hold `Handle`s, `TaskRef`s or
+    /// sockets of this runtime — a cycle through the driver that would leak
+    /// the whole runtime — so they are dropped now, outside the locks, and
+    /// sockets still open learn that the driver is gone.
+    fn shutdown(&self) {
+        let timers = self.inner.timers.lock().wheel.drain();
+        // Marks each timer fired (so a late `cancel` finds nothing to do) and
+        // takes its waker or closure out, to drop after the lock.
+        let notifies: Vec<Notify> = timers.iter().map(|t| t.fire()).collect();
+        let callbacks = std::mem::take(&mut self.inner.call_soon.lock().queue);
+        drop(timers);
+        drop(notifies);
+        drop(callbacks);
+        self.inner.reactor.shutdown();
     }
 }
 

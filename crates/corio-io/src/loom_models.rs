@@ -29,7 +29,7 @@ fn not_ready_io() -> ScheduledIo {
     let (_w, waker) = count_waker();
     let mut cx = Context::from_waker(&waker);
     for dir in [Direction::Read, Direction::Write] {
-        if let Poll::Ready(ev) = io.poll_ready(&mut cx, dir) {
+        if let Poll::Ready(ev) = io.poll_ready(&mut cx, dir, None) {
             io.clear_readiness(ev);
         }
     }
@@ -46,7 +46,9 @@ fn readiness_event_during_an_attempt_survives_the_stale_clear() {
         };
         let (_w, waker) = count_waker();
         let mut cx = Context::from_waker(&waker);
-        let Poll::Ready(ev) = io.poll_ready(&mut cx, Direction::Read) else { panic!("a new source starts ready") };
+        let Poll::Ready(ev) = io.poll_ready(&mut cx, Direction::Read, None) else {
+            panic!("a new source starts ready")
+        };
         // The syscall said WouldBlock: clear what we saw.
         io.clear_readiness(ev);
         reactor.join().unwrap();
@@ -76,7 +78,7 @@ fn a_waiter_registering_while_an_event_arrives_is_never_lost() {
             loom::thread::spawn(move || io.set_readiness(1, READABLE))
         };
         let mut cx = Context::from_waker(&waker);
-        let ready = io.poll_ready(&mut cx, Direction::Read).is_ready();
+        let ready = io.poll_ready(&mut cx, Direction::Read, None).is_ready();
         reactor.join().unwrap();
         assert!(ready || count.0.load(Ordering::SeqCst) == 1, "event lost: not ready and not woken");
     });

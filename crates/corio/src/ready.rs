@@ -83,7 +83,8 @@ impl Wake for ChildWaker {
 #[derive(Debug)]
 pub(crate) struct ReadySet {
     shared: Arc<Shared>,
-    wakers: Vec<Arc<ChildWaker>>,
+    /// `None` once a child is released (finished and seen by the parent).
+    wakers: Vec<Option<Arc<ChildWaker>>>,
     local: VecDeque<usize>,
 }
 
@@ -101,7 +102,11 @@ impl ReadySet {
     /// Makes the waker of the next child, already marked queued.
     fn add(&mut self) -> usize {
         let index = self.wakers.len();
-        self.wakers.push(Arc::new(ChildWaker { index, queued: AtomicBool::new(true), shared: self.shared.clone() }));
+        self.wakers.push(Some(Arc::new(ChildWaker {
+            index,
+            queued: AtomicBool::new(true),
+            shared: self.shared.clone(),
+        })));
         index
     }
 
@@ -119,11 +124,11 @@ impl ReadySet {
     pub(crate) fn grow_to(&mut self, len: usize) {
         while self.wakers.len() < len {
             let index = self.wakers.len();
-            self.wakers.push(Arc::new(ChildWaker {
+            self.wakers.push(Some(Arc::new(ChildWaker {
                 index,
                 queued: AtomicBool::new(false),
                 shared: self.shared.clone(),
-            }));
+            })));
         }
     }
 
@@ -141,7 +146,7 @@ impl ReadySet {
             return Poll::Pending;
         }
         let index = self.local.pop_front().expect("checked non-empty");
-        if let Some(w) = self.wakers.get(index) {
+        if let Some(w) = self.wakers.get(index).and_then(Option::as_ref) {
             // ORDERING: see `ChildWaker::wake_by_ref`; the poll that follows
             // re-registers the waker, so a wake after this store re-queues.
             w.queued.store(false, Ordering::Relaxed);
@@ -159,8 +164,20 @@ impl ReadySet {
     }
 
     /// The waker child `index` must be polled with.
+    ///
+    /// # Panics
+    ///
+    /// If the child was released.
     pub(crate) fn waker(&self, index: usize) -> Waker {
-        Waker::from(self.wakers[index].clone())
+        Waker::from(self.wakers[index].clone().expect("polled a released child"))
+    }
+
+    /// Child `index` is finished and will not be polled again: free its
+    /// waker (a long-lived parent keeps one word per child, not a waker).
+    pub(crate) fn release(&mut self, index: usize) {
+        if let Some(slot) = self.wakers.get_mut(index) {
+            *slot = None;
+        }
     }
 }
 

@@ -28,6 +28,7 @@
 //! marks the group closed under the same lock, so no child can slip in
 //! after.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -117,8 +118,11 @@ enum Slot<E> {
 struct State<T, E> {
     /// Tasks spawned but not yet taken by `join`, with their index.
     incoming: Vec<(usize, Task<Option<T>>)>,
-    /// Every child with its index, for aborting.
-    refs: Vec<(usize, TaskRef)>,
+    /// Every child still running, by index, for aborting. An entry is
+    /// reserved (`None`) before the child is spawned, filled after, and
+    /// removed by the child's guard when its future goes away, so finished
+    /// children cost the group nothing here.
+    refs: HashMap<usize, Option<TaskRef>>,
     /// Children reserved so far.
     reserved: usize,
     aborting: bool,
@@ -145,7 +149,9 @@ impl<T: Send + 'static, E: Send + 'static> Shared<T, E> {
                 return Err(GroupClosed);
             }
             st.reserved += 1;
-            st.reserved - 1
+            let index = st.reserved - 1;
+            st.refs.insert(index, None);
+            index
         };
         let child = GroupChild { fut: Box::pin(f), guard: ChildGuard { shared: self.clone(), index, finished: false } };
         let task = match &self.runtime {
@@ -156,7 +162,10 @@ impl<T: Send + 'static, E: Send + 'static> Shared<T, E> {
         let aborting = {
             let mut st = self.state.lock();
             st.incoming.push((index, task));
-            st.refs.push((index, task_ref.clone()));
+            // Still running (its guard has not removed the entry): remember it.
+            if let Some(slot) = st.refs.get_mut(&index) {
+                *slot = Some(task_ref.clone());
+            }
             st.aborting
         };
         self.remote.announce(index);
@@ -176,13 +185,11 @@ impl<T: Send + 'static, E: Send + 'static> Shared<T, E> {
                 Vec::new()
             } else {
                 st.aborting = true;
-                st.refs.clone()
+                st.refs.iter().filter(|(i, _)| **i != me).filter_map(|(_, r)| r.clone()).collect()
             }
         };
-        for (i, r) in victims {
-            if i != me {
-                r.cancel();
-            }
+        for r in victims {
+            r.cancel();
         }
     }
 }
@@ -196,13 +203,13 @@ struct ChildGuard<T: Send + 'static, E: Send + 'static> {
 
 impl<T: Send + 'static, E: Send + 'static> Drop for ChildGuard<T, E> {
     fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
         let mut st = self.shared.state.lock();
-        if !st.aborting && !st.closed {
+        let own_ref = st.refs.remove(&self.index);
+        if !self.finished && !st.aborting && !st.closed {
             st.failures.push(Slot::Failure(GroupFailure::Cancelled));
         }
+        drop(st);
+        drop(own_ref);
     }
 }
 
@@ -295,7 +302,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
         let ready = ReadySet::new(0);
         let state = State {
             incoming: Vec::new(),
-            refs: Vec::new(),
+            refs: HashMap::new(),
             reserved: 0,
             aborting: false,
             closed: false,
@@ -366,6 +373,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
             let waker = self.ready.waker(i);
             let Poll::Ready(res) = Pin::new(task).poll(&mut Context::from_waker(&waker)) else { continue };
             self.tasks[i] = None;
+            self.ready.release(i);
             self.seen += 1;
             match res {
                 Ok(Some(v)) => self.values[i] = Some(v),
@@ -421,7 +429,7 @@ impl<T: Send + 'static, E: Send + 'static> Drop for TaskGroup<T, E> {
             st.closed = true;
             (std::mem::take(&mut st.refs), std::mem::take(&mut st.incoming))
         };
-        for (_, r) in refs {
+        for r in refs.into_values().flatten() {
             r.cancel();
         }
         drop(incoming);

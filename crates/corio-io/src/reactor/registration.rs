@@ -6,7 +6,7 @@ use std::io;
 use std::os::fd::AsFd;
 use std::task::{Context, Poll, ready};
 
-use super::scheduled_io::{Direction, ScheduledIo};
+use super::scheduled_io::{Direction, ScheduledIo, WaiterKey};
 use crate::driver::IoHandle;
 use crate::loom::Arc;
 
@@ -43,16 +43,27 @@ impl<T: AsFd> PollEvented<T> {
 
     /// Runs `op` once the source is ready in `dir`, retrying on
     /// `WouldBlock` (`scheduled_io.rs`, rule 2); spends one unit of the
-    /// task's cooperative budget per completed operation.
+    /// task's cooperative budget per completed operation. For the poll-based
+    /// traits, which keep no waiter key.
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_keyed(cx, dir, None, op)
+    }
+
+    fn poll_io_keyed<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut key: Option<&mut Option<WaiterKey>>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         let proceed = ready!(corio_sched::coop::poll_proceed(cx));
         loop {
-            let ev = ready!(self.io.poll_ready(cx, dir));
+            let ev = ready!(self.io.poll_ready(cx, dir, key.as_deref_mut()));
             if ev.is_shutdown() {
                 return Poll::Ready(Err(io::Error::other("the corio runtime's I/O driver has shut down")));
             }
@@ -67,9 +78,27 @@ impl<T: AsFd> PollEvented<T> {
         }
     }
 
-    /// `poll_io` as a future.
+    /// `poll_io` as a future that takes its waker out of the source's
+    /// waiter slot when dropped, so futures that give up (a timeout, a
+    /// cancelled task) leave nothing behind.
     pub(crate) async fn async_io<R>(&self, dir: Direction, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(cx, dir, &mut op)).await
+        let mut waiter = KeyedWaiter { io: &self.io, dir, key: None };
+        poll_fn(|cx| self.poll_io_keyed(cx, dir, Some(&mut waiter.key), &mut op)).await
+    }
+}
+
+/// Removes a socket future's waker from its source when the future ends.
+struct KeyedWaiter<'a> {
+    io: &'a ScheduledIo,
+    dir: Direction,
+    key: Option<WaiterKey>,
+}
+
+impl Drop for KeyedWaiter<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.io.remove_waiter(self.dir, key);
+        }
     }
 }
 
@@ -89,13 +118,12 @@ where
     }
 
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+        self.async_io(Direction::Read, |s| io::Read::read(&mut &*s, buf)).await
     }
 
     pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
+        self.async_io(Direction::Write, |s| io::Write::write(&mut &*s, buf)).await
     }
-
     /// Writes all of `buf` (`WriteZero` if the socket stops taking bytes).
     pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {

@@ -29,6 +29,7 @@
 //!    waiters (two tasks reading one socket through `&TcpStream`) go to an
 //!    overflow list. An event wakes them all; the losers wait again.
 
+use slab::Slab;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{AtomicUsize, Mutex, Ordering};
@@ -74,28 +75,62 @@ impl ReadyEvent {
     }
 }
 
+/// Names a waiter's waker in a [`Slot`] so a future that gives up can take
+/// it out again; stale (and harmless) once the slot has been woken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WaiterKey {
+    index: usize,
+    generation: u64,
+}
+
+/// The wakers waiting for one direction. Rule 3: a wake takes them all and
+/// bumps `generation`, so keys handed out before can no longer remove a
+/// newer waiter that reuses their index.
 #[derive(Debug, Default)]
 struct Slot {
-    first: Option<Waker>,
-    overflow: Vec<Waker>,
+    wakers: Slab<Waker>,
+    generation: u64,
 }
 
 impl Slot {
-    fn register(&mut self, waker: &Waker) {
-        match &self.first {
-            None => self.first = Some(waker.clone()),
-            Some(w) if w.will_wake(waker) => {}
-            Some(_) => {
-                if !self.overflow.iter().any(|w| w.will_wake(waker)) {
-                    self.overflow.push(waker.clone());
-                }
+    /// A keyed waiter (a socket future): its entry is updated in place and
+    /// removed by `remove` when the future is dropped, so waiters that give
+    /// up leave nothing behind.
+    fn register_keyed(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) {
+        if let Some(k) = *key
+            && k.generation == self.generation
+            && let Some(w) = self.wakers.get_mut(k.index)
+        {
+            if !w.will_wake(waker) {
+                *w = waker.clone();
             }
+            return;
+        }
+        *key = Some(WaiterKey { index: self.wakers.insert(waker.clone()), generation: self.generation });
+    }
+
+    /// An unkeyed waiter (the `AsyncRead`/`AsyncWrite` poll functions, which
+    /// have no state of their own): one entry per distinct waker.
+    fn register_unkeyed(&mut self, waker: &Waker) {
+        if !self.wakers.iter().any(|(_, w)| w.will_wake(waker)) {
+            self.wakers.insert(waker.clone());
+        }
+    }
+
+    fn remove(&mut self, key: WaiterKey) {
+        if key.generation == self.generation {
+            self.wakers.try_remove(key.index);
         }
     }
 
     fn take(&mut self) -> (Option<Waker>, Vec<Waker>) {
-        let overflow = if self.overflow.is_empty() { Vec::new() } else { std::mem::take(&mut self.overflow) };
-        (self.first.take(), overflow)
+        if self.wakers.is_empty() {
+            return (None, Vec::new());
+        }
+        self.generation += 1;
+        let mut all = self.wakers.drain();
+        let first = all.next();
+        (first, all.collect())
     }
 }
 
@@ -157,21 +192,40 @@ impl ScheduledIo {
     }
 
     /// Rules 2 and 3: `Ready` with the readiness to act on, or `Pending`
-    /// with `cx`'s waker stored.
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<ReadyEvent> {
+    /// with `cx`'s waker stored — under `key` if the caller keeps one (and
+    /// will call [`remove_waiter`](Self::remove_waiter) when it gives up).
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        key: Option<&mut Option<WaiterKey>>,
+    ) -> Poll<ReadyEvent> {
         if let Some(ev) = self.ready_event(dir) {
             return Poll::Ready(ev);
         }
         {
             let mut waiters = self.waiters.lock();
-            match dir {
-                Direction::Read => waiters.reader.register(cx.waker()),
-                Direction::Write => waiters.writer.register(cx.waker()),
+            let slot = match dir {
+                Direction::Read => &mut waiters.reader,
+                Direction::Write => &mut waiters.writer,
+            };
+            match key {
+                Some(key) => slot.register_keyed(cx.waker(), key),
+                None => slot.register_unkeyed(cx.waker()),
             }
         }
         match self.ready_event(dir) {
             Some(ev) => Poll::Ready(ev),
             None => Poll::Pending,
+        }
+    }
+
+    /// A keyed waiter gave up (its future was dropped): forget its waker.
+    pub(crate) fn remove_waiter(&self, dir: Direction, key: WaiterKey) {
+        let mut waiters = self.waiters.lock();
+        match dir {
+            Direction::Read => waiters.reader.remove(key),
+            Direction::Write => waiters.writer.remove(key),
         }
     }
 

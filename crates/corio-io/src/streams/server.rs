@@ -136,9 +136,19 @@ where
         };
         shared.update(|st| st.active += 1);
         let guard = ActiveGuard(shared);
-        let conn = handler(reader, writer);
+        let handler = handler.clone();
         corio_sched::spawn(async move {
             let _guard = guard;
+            // The handler is called here, in the connection's own task and
+            // under `catch_unwind`: a handler that panics before it even
+            // returns its future must not take the accept loop down.
+            let conn = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(reader, writer))) {
+                Ok(conn) => conn,
+                Err(payload) => {
+                    eprintln!("corio: exception in a start_server handler: {}", panic_message(&*payload));
+                    return;
+                }
+            };
             if let Err(payload) = (CatchUnwind(Box::pin(conn))).await {
                 eprintln!("corio: exception in a start_server handler: {}", panic_message(&*payload));
             }

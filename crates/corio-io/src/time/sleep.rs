@@ -89,11 +89,14 @@ impl Sleep {
     /// than now).
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
-        let keep = self.entry.as_ref().is_some_and(|e| !e.is_fired() && deadline > e.handle().now());
-        if keep {
-            if let Some(e) = &self.entry {
-                e.reset(Some(deadline));
-            }
+        // Move the pending timer in place; if it fired meanwhile (the check
+        // and the wheel lock are not one step), `reset` refuses and we make
+        // a fresh timer below, so the sleep never ends before `deadline`.
+        let moved = self
+            .entry
+            .as_ref()
+            .is_some_and(|e| !e.is_fired() && deadline > e.handle().now() && e.reset(Some(deadline)));
+        if moved {
             return;
         }
         let handle = self.entry.take().map(|e| e.handle().clone()).unwrap_or_else(IoHandle::current);

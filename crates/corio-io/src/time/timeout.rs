@@ -74,8 +74,11 @@ impl TimeoutHandle {
         if self.shared.finished.load(Ordering::SeqCst) || self.shared.entry.is_fired() {
             return false;
         }
-        *deadline = when;
-        self.shared.entry.reset(when)
+        let moved = self.shared.entry.reset(when);
+        if moved {
+            *deadline = when;
+        }
+        moved
     }
 
     /// `true` once the deadline has passed (the timer fired).

@@ -127,6 +127,14 @@ impl<T> Wheel<T> {
         Ok(Key(key))
     }
 
+    /// Takes every entry out of the wheel, in no particular order (at
+    /// runtime shutdown).
+    pub fn drain(&mut self) -> Vec<T> {
+        self.slots = [[EMPTY_LIST; SLOTS]; LEVELS];
+        self.occupied = [0; LEVELS];
+        self.nodes.drain().map(|n| n.value).collect()
+    }
+
     /// Takes the entry out of the wheel (rule 2: O(1)).
     ///
     /// # Panics

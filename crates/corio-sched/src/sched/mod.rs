@@ -188,6 +188,9 @@ impl Shared {
         }
         self.drain_injector();
         self.blocking.shutdown();
+        if let Some(driver) = &self.driver {
+            driver.shutdown();
+        }
     }
 }
 

@@ -35,6 +35,13 @@ pub trait Driver: Send + Sync + 'static {
     /// Makes the current or the next `park` return promptly. Called from
     /// any thread.
     fn unpark(&self);
+
+    /// The runtime is shutting down and every task has been cancelled:
+    /// release what the driver still holds for tasks (pending timers and
+    /// callbacks, whose closures may hold handles to the runtime and would
+    /// otherwise keep it alive in a cycle). Called once, after the workers
+    /// stopped.
+    fn shutdown(&self) {}
 }
 
 const EMPTY: usize = 0;
@@ -69,6 +76,10 @@ impl SharedDriver {
 
     pub(crate) fn unpark(&self) {
         self.driver.unpark();
+    }
+
+    pub(crate) fn shutdown(&self) {
+        self.driver.shutdown();
     }
 }
 
