@@ -296,3 +296,31 @@ fn a_handler_panicking_before_returning_its_future_does_not_stop_the_server() {
         })
     });
 }
+
+// ---------------------------------------------------------------------------
+// reactor/mod.rs: a source registered after the driver shut down was never
+// told (no SHUTDOWN), so its operations would wait forever; registering now
+// fails with an error that names the problem.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn registering_a_socket_after_the_runtime_shut_down_is_an_error() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let (res_tx, res_rx) = std::sync::mpsc::channel();
+        // A blocking closure outlives its runtime and still finds it current.
+        let task = rt.spawn(async move {
+            corio::to_thread(move || {
+                go_rx.recv().unwrap();
+                res_tx.send(corio::net::UnixStream::pair().map(drop)).unwrap();
+            })
+            .detach();
+        });
+        rt.block_on(task).unwrap();
+        drop(rt);
+        go_tx.send(()).unwrap();
+        let err = res_rx.recv_timeout(LIMIT).expect("the blocking closure never finished").unwrap_err();
+        assert!(err.to_string().contains("shut down"), "unexpected error: {err}");
+    });
+}

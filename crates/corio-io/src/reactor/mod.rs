@@ -44,6 +44,9 @@ struct PollState {
 struct Registrations {
     slab: Slab<Arc<ScheduledIo>>,
     generation: usize,
+    /// The driver shut down: no new source may register (it would never
+    /// be told, and its operations would wait forever).
+    shut_down: bool,
 }
 
 /// The poller and its registrations.
@@ -67,7 +70,7 @@ impl Reactor {
         }
         Ok(Reactor {
             poller,
-            registrations: Mutex::new(Registrations { slab: Slab::new(), generation: 0 }),
+            registrations: Mutex::new(Registrations { slab: Slab::new(), generation: 0, shut_down: false }),
             poll_state: Mutex::new(PollState { events: Events::new(), tick: 0, woken: Vec::new() }),
         })
     }
@@ -79,6 +82,9 @@ impl Reactor {
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<ScheduledIo>> {
         let (io, key) = {
             let mut regs = self.registrations.lock();
+            if regs.shut_down {
+                return Err(io::Error::other("the corio runtime's I/O driver has shut down"));
+            }
             regs.generation = (regs.generation + 1) & GEN_MASK;
             let generation = regs.generation;
             let entry = regs.slab.vacant_entry();
@@ -151,7 +157,11 @@ impl Reactor {
 
     /// Marks every registration dead (the driver is shutting down).
     pub(crate) fn shutdown(&self) {
-        let all: Vec<_> = self.registrations.lock().slab.iter().map(|(_, io)| io.clone()).collect();
+        let all: Vec<_> = {
+            let mut regs = self.registrations.lock();
+            regs.shut_down = true;
+            regs.slab.iter().map(|(_, io)| io.clone()).collect()
+        };
         for io in all {
             io.shutdown();
         }
