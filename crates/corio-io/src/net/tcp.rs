@@ -122,39 +122,44 @@ impl TcpStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }
-
-    /// Reads into `buf`; `Ok(0)` at end of stream.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
-    }
-
-    /// Writes some of `buf`, returning how much.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
-    }
-
-    /// Writes all of `buf`.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
-    }
-
-    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends
-    /// first).
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        self.io.read_exact(buf).await
-    }
-
-    fn poll_read_io(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    fn poll_write_io(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
 }
 
+/// The byte-stream surface every stream socket shares (TCP, Unix): the
+/// inherent `read`/`write`/`write_all`/`read_exact`, and the futures-io
+/// traits for the socket and for a shared reference to it.
 macro_rules! impl_async_rw {
     ($ty:ty) => {
+        impl $ty {
+            /// Reads into `buf`; `Ok(0)` at end of stream.
+            pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                self.io.read(buf).await
+            }
+
+            /// Writes some of `buf`, returning how much.
+            pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+                self.io.write(buf).await
+            }
+
+            /// Writes all of `buf`.
+            pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+                self.io.write_all(buf).await
+            }
+
+            /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the
+            /// stream ends first).
+            pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+                self.io.read_exact(buf).await
+            }
+
+            fn poll_read_io(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.io.poll_read(cx, buf)
+            }
+
+            fn poll_write_io(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.io.poll_write(cx, buf)
+            }
+        }
+
         impl AsyncRead for $ty {
             fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 self.poll_read_io(cx, buf)

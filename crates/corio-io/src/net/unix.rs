@@ -103,35 +103,6 @@ impl UnixStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }
-
-    /// Reads into `buf`; `Ok(0)` at end of stream.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
-    }
-
-    /// Writes some of `buf`.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
-    }
-
-    /// Writes all of `buf`.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
-    }
-
-    /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends
-    /// first).
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        self.io.read_exact(buf).await
-    }
-
-    fn poll_read_io(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    fn poll_write_io(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
 }
 
 super::tcp::impl_async_rw!(UnixStream);
