@@ -33,15 +33,6 @@ fn task_group_join_returns_values_in_creation_order() {
     });
 }
 
-/// Sends on its channel when dropped.
-struct SignalOnDrop(Option<std::sync::mpsc::Sender<()>>);
-
-impl Drop for SignalOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.take().unwrap().send(());
-    }
-}
-
 #[test]
 fn task_group_first_failure_cancels_siblings_and_collects_all_errors_in_order() {
     with_timeout(LIMIT, || {
@@ -55,14 +46,13 @@ fn task_group_first_failure_cancels_siblings_and_collects_all_errors_in_order() 
                     std::future::pending::<Result<u32, String>>().await
                 });
             }
-            // "second" starts, wakes "first" and blocks inside its poll;
-            // "first" fails, and its future is dropped right after the
-            // failure was recorded, which releases "second" — still inside
-            // its poll, so the group's cancellation cannot stop it failing.
-            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            // "second" starts, wakes "first" and blocks inside its poll
+            // until "first" has *completed* — which is after its failure was
+            // recorded (the group records it before the child's task
+            // finishes) — so the group's cancellation cannot stop "second"
+            // from failing too, and it fails second.
             let (started_tx, started_rx) = oneshot::channel::<()>();
-            tg.create_task(async move {
-                let _signal = SignalOnDrop(Some(tx));
+            let first = tg.create_task(async move {
                 started_rx.await.unwrap();
                 Err("first".into())
             });
@@ -71,7 +61,10 @@ fn task_group_first_failure_cancels_siblings_and_collects_all_errors_in_order() 
                 // queue, where a free worker takes it (a wake from this
                 // worker would park it in this blocked worker's LIFO slot).
                 std::thread::spawn(move || started_tx.send(()).unwrap());
-                let _ = rx.recv_timeout(std::time::Duration::from_secs(10));
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while !first.done() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
                 Err("second".into())
             });
             let err = tg.join().await.unwrap_err();
