@@ -395,12 +395,7 @@ impl Drop for IoDriver {
     }
 }
 
+/// The panic's message, or a stand-in for a payload that is not a string.
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_string()
-    }
+    corio_sched::task::panic_message(payload).unwrap_or_else(|| "non-string panic payload".to_string())
 }

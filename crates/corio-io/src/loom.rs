@@ -8,7 +8,7 @@
 #[cfg(not(corio_loom))]
 mod imp {
     pub(crate) use std::sync::Arc;
-    pub(crate) use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
     /// A non-poisoning mutex (parking_lot).
     #[derive(Debug, Default)]
@@ -35,7 +35,7 @@ mod imp {
 #[cfg(corio_loom)]
 mod imp {
     pub(crate) use loom::sync::Arc;
-    pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
     /// loom's mutex behind parking_lot's (non-poisoning) API.
     #[derive(Debug, Default)]

@@ -2,16 +2,16 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::Handle;
 use crate::blocking::BlockingPool;
+use crate::loom::{Arc, Mutex};
 use crate::task::Task;
 
 /// Where the pool thread leaves the closure's result.
 struct Slot<R> {
-    state: parking_lot::Mutex<SlotState<R>>,
+    state: Mutex<SlotState<R>>,
 }
 
 struct SlotState<R> {
@@ -46,7 +46,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let slot = Arc::new(Slot { state: parking_lot::Mutex::new(SlotState { result: None, waker: None }) });
+    let slot = Arc::new(Slot { state: Mutex::new(SlotState { result: None, waker: None }) });
     let job_slot = slot.clone();
     let job = Box::new(move || {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));

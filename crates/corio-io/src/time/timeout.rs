@@ -4,13 +4,11 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::driver::IoHandle;
-use crate::loom::Mutex;
+use crate::loom::{Arc, AtomicBool, Mutex, Ordering};
 use crate::time::sleep::TimerEntry;
 
 /// The deadline of a [`Timeout`] passed before its future completed.

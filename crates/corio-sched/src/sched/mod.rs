@@ -230,16 +230,19 @@ impl Schedule for Arc<Shared> {
 
 #[cold]
 fn run_callbacks_on_helper_thread(job: Box<dyn FnOnce() + Send>) {
-    let job = std::sync::Arc::new(std::sync::Mutex::new(Some(job)));
+    // The job is shared so that, if no thread can be had, it comes back
+    // and runs here: late beats lost.
+    let job = Arc::new(crate::loom::Mutex::new(Some(job)));
     let theirs = job.clone();
-    let spawned = std::thread::Builder::new().name("corio-callbacks".into()).spawn(move || {
-        if let Some(job) = theirs.lock().unwrap_or_else(|e| e.into_inner()).take() {
+    let spawned = crate::loom::thread::Builder::new().name("corio-callbacks".into()).spawn(move || {
+        let job = theirs.lock().take();
+        if let Some(job) = job {
             job();
         }
     });
     if spawned.is_err() {
-        // No thread to be had: running them here beats losing them.
-        if let Some(job) = job.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        let job = job.lock().take();
+        if let Some(job) = job {
             job();
         }
     }

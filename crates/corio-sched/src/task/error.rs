@@ -69,16 +69,20 @@ pub struct PanicPayload(Box<PanicInner>);
 // Boxed so that a `TaskError` (and with it every task's output slot) stays
 // small: panics are rare, outputs are not.
 struct PanicInner {
-    // `Box<dyn Any + Send>` is not Sync; the lock makes it so without
-    // exposing shared access to the payload.
-    payload: std::sync::Mutex<Box<dyn Any + Send>>,
+    payload: Box<dyn Any + Send>,
     message: Option<String>,
 }
+
+// SAFETY: `Box<dyn Any + Send>` is not `Sync`, but no method of
+// `PanicPayload` gives shared (`&self`) access to the payload: it is only
+// moved out by `into_inner(self)`. Through `&PanicPayload` one reaches only
+// the message, a `String`, which is `Sync`.
+unsafe impl Sync for PanicPayload {}
 
 impl PanicPayload {
     pub(crate) fn new(payload: Box<dyn Any + Send>) -> PanicPayload {
         let message = panic_message(&*payload);
-        PanicPayload(Box::new(PanicInner { payload: std::sync::Mutex::new(payload), message }))
+        PanicPayload(Box::new(PanicInner { payload, message }))
     }
 
     /// The panic message, if the payload was a `&str` or a `String`.
@@ -88,7 +92,7 @@ impl PanicPayload {
 
     /// The original payload.
     pub fn into_inner(self) -> Box<dyn Any + Send> {
-        self.0.payload.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0.payload
     }
 }
 
@@ -98,7 +102,10 @@ impl fmt::Debug for PanicPayload {
     }
 }
 
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
+/// The message of a panic payload, if it is a `&str` or a `String` (for
+/// corio's crates that catch panics and report them).
+#[doc(hidden)]
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         Some((*s).to_string())
     } else {

@@ -80,7 +80,7 @@ mod task_ref;
 mod waker;
 
 pub use builder::Builder;
-pub use error::{PanicPayload, TaskError};
+pub use error::{PanicPayload, TaskError, panic_message};
 pub use id::{CallbackId, TaskId};
 pub use join::Task;
 pub use task_ref::TaskRef;
