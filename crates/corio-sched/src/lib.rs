@@ -33,7 +33,10 @@ pub mod task;
 mod thread_pool;
 mod yield_now;
 
-pub use runtime::{Builder, Extension, Handle, Runtime, all_tasks, create_task, current_task, run, spawn, to_thread};
+pub use runtime::{
+    Builder, Extension, Handle, Runtime, all_tasks, create_task, current_task, forbid_run_inside_runtime, run, spawn,
+    to_thread,
+};
 pub use sched::park::Driver;
 pub use task::{CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef};
 pub use thread_pool::ThreadPool;

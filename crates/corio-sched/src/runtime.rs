@@ -497,12 +497,7 @@ impl fmt::Debug for Handle {
 /// Inside a running corio runtime (asyncio raises `RuntimeError`), or if
 /// the runtime's threads cannot be started.
 pub fn run<F: Future>(main: F) -> F::Output {
-    if context::is_entered() {
-        panic!(
-            "corio::run called from inside a running corio runtime; \
-             asyncio.run() cannot be called from a running event loop either — await the future instead"
-        );
-    }
+    forbid_run_inside_runtime();
     let rt = Runtime::new().unwrap_or_else(|e| panic!("corio::run: cannot start the runtime: {e}"));
     rt.block_on(main)
 }
@@ -566,4 +561,18 @@ where
     R: Send + 'static,
 {
     Handle::current().spawn_blocking(f)
+}
+
+/// Panics if this thread drives a corio runtime (a worker, or inside
+/// `block_on`): `run` there would block it. Checked before a new runtime's
+/// threads are started. Shared by this crate's `run` and the facade's.
+#[doc(hidden)]
+#[track_caller]
+pub fn forbid_run_inside_runtime() {
+    if context::is_entered() {
+        panic!(
+            "corio::run called from inside a running corio runtime; \
+             asyncio.run() cannot be called from a running event loop either — await the future instead"
+        );
+    }
 }

@@ -208,12 +208,7 @@ impl fmt::Debug for Handle {
 /// Inside a running corio runtime (asyncio raises `RuntimeError`), or if the
 /// runtime's threads cannot be started.
 pub fn run<F: Future>(main: F) -> F::Output {
-    if corio_sched::Handle::try_current().is_some() && corio_sched::current_task().is_some() {
-        panic!(
-            "corio::run called from inside a running corio runtime; \
-             asyncio.run() cannot be called from a running event loop either — await the future instead"
-        );
-    }
+    corio_sched::forbid_run_inside_runtime();
     let rt = Runtime::new().unwrap_or_else(|e| panic!("corio::run: cannot start the runtime: {e}"));
     rt.block_on(main)
 }
