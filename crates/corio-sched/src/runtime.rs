@@ -303,18 +303,6 @@ impl Runtime {
         drop(alive);
         self.shared.finish_shutdown();
     }
-
-    /// Number of tasks alive now (for tests and diagnostics).
-    #[doc(hidden)]
-    pub fn live_tasks(&self) -> usize {
-        self.shared.registry.len()
-    }
-
-    /// Number of blocking threads alive now (for tests).
-    #[doc(hidden)]
-    pub fn blocking_threads(&self) -> usize {
-        self.shared.blocking.thread_count()
-    }
 }
 
 impl Drop for Runtime {

@@ -85,8 +85,4 @@ impl Registry {
         }
         self.snapshot()
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
-    }
 }
