@@ -26,6 +26,7 @@ mod blocking;
 mod blocking_task;
 mod context;
 pub mod coop;
+mod fault;
 mod loom;
 mod runtime;
 mod sched;

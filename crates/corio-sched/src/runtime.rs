@@ -333,7 +333,7 @@ impl ThreadWaker {
     fn park(&self) {
         self.idle.store(true, Ordering::SeqCst);
         self.shared.busy_roots.fetch_sub(1, Ordering::SeqCst);
-        self.parker.park(None);
+        self.parker.park(None, None);
         self.mark_busy();
     }
 

@@ -8,11 +8,15 @@
 //! of it), and then it parks. The searching throttle and the wake-up
 //! protocol are in `idle.rs`; parking and the driver hook in `park.rs`.
 
+mod callbacks;
 mod idle;
+mod lifo;
 pub(crate) mod park;
 mod worker;
 
 use std::future::Future;
+
+use crossbeam_utils::CachePadded;
 
 use crate::blocking::BlockingPool;
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Injector, Ordering, Steal, Stealer, fence};
@@ -49,6 +53,10 @@ pub(crate) struct Shared {
     pub(crate) injector: Injector<Notified>,
     pub(crate) stealers: Box<[Stealer<Notified>]>,
     pub(crate) parkers: Box<[Parker]>,
+    /// Each worker's LIFO slot, stealable (`lifo.rs`).
+    pub(crate) lifo: Box<[CachePadded<lifo::LifoSlot>]>,
+    /// A parked worker watches the LIFO slots (`lifo.rs`, rule 4).
+    lifo_watcher: AtomicBool,
     pub(crate) idle: Idle,
     pub(crate) registry: Registry,
     pub(crate) driver: Option<SharedDriver>,
@@ -58,6 +66,8 @@ pub(crate) struct Shared {
     /// `block_on` threads running or woken (not parked); see
     /// `runtime.rs`, `ThreadWaker`.
     pub(crate) busy_roots: AtomicUsize,
+    /// Done-callback jobs that arrived after shutdown (`callbacks.rs`).
+    late_callbacks: callbacks::LateQueue,
     shutdown: AtomicBool,
 }
 
@@ -73,6 +83,8 @@ impl Shared {
         Shared {
             injector: Injector::new(),
             parkers: (0..workers).map(|_| Parker::new()).collect(),
+            lifo: (0..workers).map(|_| CachePadded::new(lifo::LifoSlot::new())).collect(),
+            lifo_watcher: AtomicBool::new(false),
             stealers,
             idle: Idle::new(workers),
             registry: Registry::new(workers),
@@ -81,6 +93,7 @@ impl Shared {
             config,
             extension,
             busy_roots: AtomicUsize::new(0),
+            late_callbacks: crate::loom::Mutex::new(callbacks::LateCallbacks::default()),
             shutdown: AtomicBool::new(false),
         }
     }
@@ -142,6 +155,31 @@ impl Shared {
         if let Some(worker) = self.idle.worker_to_notify() {
             self.parkers[worker].unpark(self.driver.as_ref());
         }
+    }
+
+    /// A worker filled its empty LIFO slot: make sure a parked worker
+    /// watches the slots (`lifo.rs`, rule 4), waking one if none does. One
+    /// wake per busy period, not per task: the watcher stays until every
+    /// worker is parked.
+    #[inline]
+    pub(crate) fn ensure_lifo_watcher(&self) {
+        // ORDERING: Relaxed: a hint; a stale reading costs one spare wake-up
+        // or a late watcher, never a task (rule 4).
+        if self.workers() > 1 && !self.lifo_watcher.load(Ordering::Relaxed) {
+            self.notify_parked();
+        }
+    }
+
+    /// `true` if the caller became the LIFO watcher.
+    pub(crate) fn claim_lifo_watcher(&self) -> bool {
+        // ORDERING: Relaxed: the flag guards no data; it only keeps the
+        // number of watchers at one.
+        self.lifo_watcher.compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+
+    pub(crate) fn release_lifo_watcher(&self) {
+        // ORDERING: Relaxed: as in `claim_lifo_watcher`.
+        self.lifo_watcher.store(false, Ordering::Relaxed);
     }
 
     /// `true` if any queue other than a worker's LIFO slot holds a task.
@@ -219,31 +257,12 @@ impl Schedule for Arc<Shared> {
     fn spawn_callbacks(&self, job: Box<dyn FnOnce() + Send>) {
         if self.is_shutdown() {
             // The loop is closing and cannot run them (asyncio would raise
-            // "Event loop is closed"); a short-lived thread does, so they
-            // still never run on the registrant's or the completer's stack.
-            run_callbacks_on_helper_thread(job);
+            // "Event loop is closed"); the late queue's thread does.
+            callbacks::run_late(self, job);
             return;
         }
-        Shared::spawn(self, async move { job() }, None).detach();
-    }
-}
-
-#[cold]
-fn run_callbacks_on_helper_thread(job: Box<dyn FnOnce() + Send>) {
-    // The job is shared so that, if no thread can be had, it comes back
-    // and runs here: late beats lost.
-    let job = Arc::new(crate::loom::Mutex::new(Some(job)));
-    let theirs = job.clone();
-    let spawned = crate::loom::thread::Builder::new().name("corio-callbacks".into()).spawn(move || {
-        let job = theirs.lock().take();
-        if let Some(job) = job {
-            job();
-        }
-    });
-    if spawned.is_err() {
-        let job = job.lock().take();
-        if let Some(job) = job {
-            job();
-        }
+        // Should shutdown land before the task runs, its destructor passes
+        // the job to the late queue (`callbacks.rs`).
+        Shared::spawn(self, callbacks::CallbackJob::new(job, self.clone()), None).detach();
     }
 }

@@ -17,6 +17,10 @@
 //! 3. To block in the driver it moves `EMPTY → PARKED_DRIVER` first; an
 //!    unpark after that calls `Driver::unpark`, which makes the driver's
 //!    current or next `park` return.
+//! 4. At most one thread is inside the driver: `SharedDriver::busy` is taken
+//!    with a CAS before and released after, also when the driver panicked
+//!    (the panic is caught at the fault boundary, `fault.rs`), so a panic
+//!    can never leave the driver locked with nobody inside.
 
 use std::time::Duration;
 
@@ -61,14 +65,17 @@ impl SharedDriver {
         SharedDriver { driver, busy: AtomicBool::new(false) }
     }
 
-    /// Runs `f` with the driver if no other thread is using it.
+    /// Runs `f` with the driver if no other thread is using it (rule 4).
     pub(crate) fn try_with(&self, f: impl FnOnce(&dyn Driver)) -> bool {
         // ORDERING: Acquire pairs with the Release store below, so one
         // thread's use of the driver happens before the next one's.
         if self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             return false;
         }
-        f(&*self.driver);
+        // The driver wakes foreign wakers and fires user callbacks: a panic
+        // there is reported and must not leave `busy` set, or no thread would
+        // ever wait for I/O or timers again.
+        crate::fault::guard(|| "the I/O and time driver".to_string(), || f(&*self.driver));
         // ORDERING: Release: see above.
         self.busy.store(false, Ordering::Release);
         true
@@ -95,24 +102,25 @@ impl Parker {
         Parker { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new() }
     }
 
-    /// Rule 2 or 3: blocks until `unpark` (or a driver event).
-    pub(crate) fn park(&self, driver: Option<&SharedDriver>) {
+    /// Rule 2 or 3: blocks until `unpark` (or a driver event), or until
+    /// `timeout` passed.
+    pub(crate) fn park(&self, driver: Option<&SharedDriver>, timeout: Option<Duration>) {
         if self.consume_notification() {
             return;
         }
         if let Some(driver) = driver
-            && driver.try_with(|d| self.park_driver(d))
+            && driver.try_with(|d| self.park_driver(d, timeout))
         {
             return;
         }
-        self.park_condvar();
+        self.park_condvar(timeout);
     }
 
     fn consume_notification(&self) -> bool {
         self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst).is_ok()
     }
 
-    fn park_driver(&self, driver: &dyn Driver) {
+    fn park_driver(&self, driver: &dyn Driver, timeout: Option<Duration>) {
         match self.state.compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
@@ -121,12 +129,12 @@ impl Parker {
             }
             Err(actual) => unreachable!("park_driver in state {actual}"),
         }
-        driver.park(None);
+        driver.park(timeout);
         // Whether woken by `unpark` or by an event, we are awake now.
         self.state.swap(EMPTY, Ordering::SeqCst);
     }
 
-    fn park_condvar(&self) {
+    fn park_condvar(&self, timeout: Option<Duration>) {
         let mut guard = self.mutex.lock();
         match self.state.compare_exchange(EMPTY, PARKED_CONDVAR, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(_) => {}
@@ -137,8 +145,25 @@ impl Parker {
             Err(actual) => unreachable!("park_condvar in state {actual}"),
         }
         loop {
-            guard = self.condvar.wait(guard);
+            let timed_out = match timeout {
+                None => {
+                    guard = self.condvar.wait(guard);
+                    false
+                }
+                Some(timeout) => {
+                    let (g, timed_out) = self.condvar.wait_timeout(guard, timeout);
+                    guard = g;
+                    timed_out
+                }
+            };
             if self.consume_notification() {
+                return;
+            }
+            if timed_out {
+                // Back to EMPTY, unless an unpark raced in (then consume it).
+                // We hold the mutex, so the unparker's notify cannot be lost
+                // either way.
+                self.state.swap(EMPTY, Ordering::SeqCst);
                 return;
             }
             // Spurious wake-up: still PARKED_CONDVAR, wait again.

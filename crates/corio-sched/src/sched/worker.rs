@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use super::Shared;
+use super::lifo::LifoSlot;
 use crate::context;
 use crate::loom::{Arc, Ordering, Steal, Worker, fence};
 use crate::task::Notified;
@@ -14,9 +15,12 @@ pub(crate) struct WorkerContext {
     shared: Arc<Shared>,
     index: usize,
     local: Worker<Notified>,
-    /// The task most recently woken or spawned by this worker: polled next,
-    /// for message-passing locality. Never stolen.
-    lifo: Cell<Option<Notified>>,
+    /// Tasks started so far (published through the LIFO slot, `lifo.rs`
+    /// rule 4).
+    started: Cell<usize>,
+    /// While this worker is the LIFO watcher: each other worker's progress
+    /// at the previous watch tick.
+    watched: Box<[Cell<usize>]>,
     tick: Cell<u32>,
     searching: Cell<bool>,
     rng: Cell<u64>,
@@ -24,11 +28,13 @@ pub(crate) struct WorkerContext {
 
 impl WorkerContext {
     pub(crate) fn new(shared: Arc<Shared>, index: usize, local: Worker<Notified>) -> WorkerContext {
+        let watched = (0..shared.workers()).map(|_| Cell::new(0)).collect();
         WorkerContext {
             shared,
             index,
             local,
-            lifo: Cell::new(None),
+            started: Cell::new(0),
+            watched,
             tick: Cell::new(0),
             searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
@@ -40,17 +46,33 @@ impl WorkerContext {
         &self.shared
     }
 
+    /// This worker's LIFO slot (`lifo.rs`).
+    #[inline]
+    fn lifo(&self) -> &LifoSlot {
+        &self.shared.lifo[self.index]
+    }
+
     /// Queues a task woken or spawned on this worker. A yield goes to the
     /// back of the local queue; anything else into the LIFO slot, pushing
     /// the slot's previous task to the queue (where others can steal it).
     #[inline]
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
-        let displaced = if is_yield { Some(task) } else { self.lifo.replace(Some(task)) };
-        if let Some(task) = displaced {
-            self.local.push(task);
-            fence(Ordering::SeqCst);
-            self.shared.notify_parked();
+        if is_yield {
+            return self.push_local(task);
         }
+        match self.lifo().put(task) {
+            Some(displaced) => self.push_local(displaced),
+            None => self.shared.ensure_lifo_watcher(),
+        }
+    }
+
+    /// Pushes to the local deque and makes the task visible (`idle.rs`,
+    /// rule 3).
+    #[inline]
+    fn push_local(&self, task: Notified) {
+        self.local.push(task);
+        fence(Ordering::SeqCst);
+        self.shared.notify_parked();
     }
 
     fn next_random(&self) -> u64 {
@@ -71,7 +93,7 @@ impl WorkerContext {
         {
             return Some(task);
         }
-        if let Some(task) = self.lifo.take() {
+        if let Some(task) = self.lifo().take() {
             return Some(task);
         }
         self.local.pop().or_else(|| self.pop_injector())
@@ -124,18 +146,25 @@ impl WorkerContext {
     /// Polls `task`, then whatever it put in the LIFO slot, up to the cap.
     fn run_task(&self, task: Notified) {
         self.stop_searching();
-        task.run();
+        self.start(task);
         let mut lifo_polls = 0;
-        while let Some(task) = self.lifo.take() {
+        while let Some(task) = self.lifo().take() {
             if lifo_polls >= self.shared.config.max_lifo_polls || self.shared.is_shutdown() {
-                self.local.push(task);
-                fence(Ordering::SeqCst);
-                self.shared.notify_parked();
+                self.push_local(task);
                 break;
             }
             lifo_polls += 1;
-            task.run();
+            self.start(task);
         }
+    }
+
+    /// Runs one task, publishing the progress a LIFO watcher looks at.
+    #[inline]
+    fn start(&self, task: Notified) {
+        let started = self.started.get().wrapping_add(1);
+        self.started.set(started);
+        self.lifo().record_progress(started);
+        task.run();
     }
 
     /// Every `event_interval` ticks a busy worker looks at the driver, so
@@ -149,11 +178,7 @@ impl WorkerContext {
     }
 
     fn has_local_work(&self) -> bool {
-        // A peek through `take` and `set`: the slot ends as it started.
-        let task = self.lifo.take();
-        let has = task.is_some();
-        self.lifo.set(task);
-        has || !self.local.is_empty()
+        self.lifo().is_full() || !self.local.is_empty()
     }
 
     /// Parks until notified (`idle.rs`, rule 5). Returns when there may be
@@ -167,8 +192,14 @@ impl WorkerContext {
             }
         }
         let parker = &self.shared.parkers[self.index];
+        let mut watching = false;
         loop {
-            parker.park(self.shared.driver.as_ref());
+            watching = self.update_watch(watching);
+            parker.park(self.shared.driver.as_ref(), watching.then_some(LIFO_WATCH_PERIOD));
+            if watching && self.steal_stuck_lifo() {
+                self.shared.release_lifo_watcher();
+                watching = false;
+            }
             if self.shared.is_shutdown() {
                 self.shared.idle.unpark_self(self.index);
                 return;
@@ -184,10 +215,54 @@ impl WorkerContext {
             }
             if !self.shared.idle.is_parked(self.index) {
                 // Woken by `notify_parked`: we count as searching.
+                if watching {
+                    self.shared.release_lifo_watcher();
+                }
                 self.searching.set(true);
                 return;
             }
         }
+    }
+
+    /// `lifo.rs` rule 4: a parked worker watches the other workers' LIFO
+    /// slots while any of them is running, so that one of them blocking
+    /// inside a poll cannot strand the task in its slot. Returns whether this
+    /// worker is (still) the watcher.
+    fn update_watch(&self, watching: bool) -> bool {
+        if !WATCH_LIFO || self.shared.workers() == 1 {
+            return false;
+        }
+        let others_running = !self.shared.idle.all_parked();
+        match (watching, others_running) {
+            (true, false) => {
+                self.shared.release_lifo_watcher();
+                false
+            }
+            (false, true) if self.shared.claim_lifo_watcher() => {
+                for (slot, seen) in self.shared.lifo.iter().zip(self.watched.iter()) {
+                    seen.set(slot.progress());
+                }
+                true
+            }
+            (watching, _) => watching,
+        }
+    }
+
+    /// One watch tick: steals the entry of a LIFO slot whose owner started
+    /// no task during the whole period, into our own slot. `true` if it did.
+    fn steal_stuck_lifo(&self) -> bool {
+        for (victim, (slot, seen)) in self.shared.lifo.iter().zip(self.watched.iter()).enumerate() {
+            let progress = slot.progress();
+            if victim != self.index && slot.is_full() && progress == seen.get() {
+                if let Some(task) = slot.take() {
+                    // Our slot is empty: we park only with no local work.
+                    drop(self.lifo().put(task));
+                    return true;
+                }
+            }
+            seen.set(progress);
+        }
+        false
     }
 
     /// At shutdown: drop every task still queued here (their futures are
@@ -195,29 +270,49 @@ impl WorkerContext {
     fn drain_local(&self) {
         context::leave_worker();
         self.stop_searching();
-        drop(self.lifo.take());
+        drop(self.lifo().take());
         while let Some(task) = self.local.pop() {
             drop(task);
         }
     }
 }
 
+/// How often the LIFO watcher looks at the other workers' slots: a task
+/// stranded in the slot of a worker stuck in a poll waits one to two periods.
+const LIFO_WATCH_PERIOD: Duration = Duration::from_millis(1);
+
+/// loom has no clock (a timed park is an untimed one there), so the models
+/// run without a watcher; the slot's hand-off has its own model.
+const WATCH_LIFO: bool = !cfg!(corio_loom);
+
 /// The run loop of worker `index`.
 pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let worker = WorkerContext::new(shared.clone(), index, local);
     let _enter = context::enter(shared, true, &worker);
-    while !worker.shared.is_shutdown() {
-        worker.tick.set(worker.tick.get().wrapping_add(1));
-        worker.maintenance();
-        if let Some(task) = worker.next_task() {
-            worker.run_task(task);
-            continue;
-        }
-        if let Some(task) = worker.steal_work() {
-            worker.run_task(task);
-            continue;
-        }
-        worker.park();
-    }
+    // Every call into user code is guarded where it happens (the task
+    // harness, the driver, callbacks). This outer boundary is the last line:
+    // should a panic still escape, the worker reports it and goes on instead
+    // of dying with its queued tasks and leaving the idle count wrong.
+    while crate::fault::guard(|| format!("worker {index}'s run loop"), || worker.run()).is_none() {}
     worker.drain_local();
+}
+
+impl WorkerContext {
+    /// Runs tasks until shutdown.
+    fn run(&self) {
+        let worker = self;
+        while !worker.shared.is_shutdown() {
+            worker.tick.set(worker.tick.get().wrapping_add(1));
+            worker.maintenance();
+            if let Some(task) = worker.next_task() {
+                worker.run_task(task);
+                continue;
+            }
+            if let Some(task) = worker.steal_work() {
+                worker.run_task(task);
+                continue;
+            }
+            worker.park();
+        }
+    }
 }

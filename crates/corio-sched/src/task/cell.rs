@@ -31,9 +31,9 @@ pub(crate) struct Vtable {
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the cell.
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
-    /// Polls for the output on behalf of the `Task` handle; writes a
-    /// `Poll<Result<T, TaskError>>` to the pointer.
-    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), Option<&Waker>),
+    /// Moves the output out for the `Task` handle: writes
+    /// `Some(Result<T, TaskError>)` to the `*mut Option<Result<T, TaskError>>`.
+    pub(crate) read_output: unsafe fn(NonNull<Header>, *mut ()),
     /// Drops an output nobody retrieved, reporting a panic if it was one.
     pub(crate) drop_output: unsafe fn(NonNull<Header>),
     /// Hands callbacks to the task's scheduler (rule 8).

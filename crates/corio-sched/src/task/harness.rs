@@ -28,7 +28,7 @@ where
         cancel_in_place: cancel_in_place::<F, S>,
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
-        try_read_output: read_output::<F, S>,
+        read_output: read_output::<F, S>,
         drop_output: drop_output::<F, S>,
         spawn_callbacks: spawn_callbacks::<F, S>,
         trailer_offset: std::mem::offset_of!(Cell<F, S>, trailer),
@@ -54,6 +54,11 @@ unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
 }
 
 /// Rule 2, then the poll, then rule 3 or rule 4.
+///
+/// # Safety
+///
+/// - `ptr` is a `Cell<F, S>` and the caller hands over a queue entry
+///   (rules 1 and 2), reference included.
 unsafe fn poll<F, S>(ptr: NonNull<Header>)
 where
     F: Future + Send + 'static,
@@ -76,7 +81,10 @@ where
         Ok(Poll::Ready(output)) => match drop_future(cell, raw) {
             None => complete(cell, raw, Ok(output), 0),
             Some(panic) => {
-                drop(output);
+                // The output was never delivered: drop it behind the fault
+                // boundary too, then report the destructor's panic as the
+                // task's result.
+                crate::fault::guard(|| describe("dropping the output", raw), || drop(output));
                 complete(cell, raw, Err(TaskError::Panicked(PanicPayload::new(panic))), state::PANICKED);
             }
         },
@@ -162,7 +170,10 @@ where
             // SAFETY: rule 7: JOIN_WAKER was set when we set COMPLETE, so the
             // slot is filled and the handle will not write it again.
             let waker = unsafe { &*waker };
-            waker.as_ref().expect("JOIN_WAKER set with an empty slot").wake_by_ref();
+            let waker = waker.as_ref().expect("JOIN_WAKER set with an empty slot");
+            // A foreign waker is user code: it must not stop us from
+            // firing callbacks and releasing our references below.
+            crate::fault::guard(|| describe("waking the awaiter", raw), || waker.wake_by_ref());
         });
     }
     if prev.has(state::CALLBACKS) {
@@ -174,6 +185,12 @@ where
     }
 }
 
+/// Drops a queue entry without polling it: the task is cancelled (rule 5).
+///
+/// # Safety
+///
+/// - `ptr` is a `Cell<F, S>` and the caller hands over a queue entry,
+///   reference included.
 unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
 where
     F: Future + Send + 'static,
@@ -186,6 +203,12 @@ where
     cancel_and_complete(cell, RawTask::from_header(ptr));
 }
 
+/// Rule 5: completes an idle task its canceller took `RUNNING` of.
+///
+/// # Safety
+///
+/// - `ptr` is a `Cell<F, S>`; the caller holds `RUNNING` and one reference,
+///   both of which this consumes.
 unsafe fn cancel_in_place<F, S>(ptr: NonNull<Header>)
 where
     F: Future + Send + 'static,
@@ -197,6 +220,12 @@ where
     cancel_and_complete(cell, RawTask::from_header(ptr));
 }
 
+/// Rule 1: hands a new queue entry to the task's scheduler.
+///
+/// # Safety
+///
+/// - `ptr` is a `Cell<F, S>` and the caller made a queue entry for it
+///   (`TransitionToNotified::Submit`), reference included, which moves in.
 unsafe fn schedule<F, S>(ptr: NonNull<Header>)
 where
     F: Future + Send + 'static,
@@ -210,13 +239,24 @@ where
     cell.core.scheduler.schedule(notified);
 }
 
+/// Rule 9: frees the cell.
+///
+/// # Safety
+///
+/// - `ptr` is a `Cell<F, S>` made by `Cell::allocate`, and the caller owned
+///   its last reference.
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the caller owned the last reference (rule 9); the cell was made
     // by `Box::new` in `Cell::allocate` with this very type.
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
-unsafe fn read_output<F, S>(ptr: NonNull<Header>, dst: *mut (), _waker: Option<&Waker>)
+/// # Safety
+///
+/// - The caller holds a reference, has seen `COMPLETE` and holds
+///   `JOIN_INTEREST` (rule 4), so the stage is its to take.
+/// - `dst` points to a valid `Option<Result<F::Output, TaskError>>`.
+unsafe fn read_output<F, S>(ptr: NonNull<Header>, dst: *mut ())
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -231,11 +271,15 @@ where
             _ => Err(TaskError::InvalidState),
         }
     });
-    // SAFETY: the handle passes a `*mut Poll<Result<F::Output, TaskError>>`.
-    unsafe { *dst.cast::<Poll<Result<F::Output, TaskError>>>() = Poll::Ready(output) };
+    // SAFETY: the caller passes a `*mut Option<Result<F::Output, TaskError>>`.
+    unsafe { *dst.cast::<Option<Result<F::Output, TaskError>>>() = Some(output) };
 }
 
 /// Drops an output nobody took; a panic in it is reported once (API.md §2).
+///
+/// # Safety
+///
+/// - The caller owns the output (rules 4 and 6) and holds a reference.
 unsafe fn drop_output<F, S>(ptr: NonNull<Header>)
 where
     F: Future + Send + 'static,
@@ -248,11 +292,20 @@ where
         // SAFETY: as above: the output is ours.
         std::mem::replace(unsafe { &mut *stage }, Stage::Consumed)
     });
+    let raw = RawTask::from_header(ptr);
     if let Stage::Finished(Err(TaskError::Panicked(payload))) = &stage {
-        report_unretrieved_panic(RawTask::from_header(ptr), payload);
+        report_unretrieved_panic(raw, payload);
     }
-    // A destructor panicking here has nobody to report to but the caller.
-    drop(stage);
+    // The output's destructor is user code, and nobody awaits it: a panic is
+    // reported, never unwound into the completer (a worker) or the handle's
+    // drop.
+    crate::fault::guard(|| describe("dropping the output", raw), || drop(stage));
+}
+
+/// Names a task in a fault report: "<what> of task 'NAME' (id N)".
+#[cold]
+fn describe(what: &str, raw: RawTask) -> String {
+    format!("{what} of task '{}' (id {})", raw.name(), raw.header().id)
 }
 
 #[cold]
@@ -265,6 +318,11 @@ fn report_unretrieved_panic(raw: RawTask, payload: &PanicPayload) {
     );
 }
 
+/// Rule 8: hands a drainer job to the task's scheduler.
+///
+/// # Safety
+///
+/// - `ptr` is a `Cell<F, S>` and the caller holds a reference.
 unsafe fn spawn_callbacks<F, S>(ptr: NonNull<Header>, job: Box<dyn FnOnce() + Send>)
 where
     F: Future + Send + 'static,

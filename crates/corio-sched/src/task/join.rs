@@ -128,27 +128,30 @@ impl<T> Task<T> {
     /// registers `cx`'s waker as the join waker (replacing any other) and
     /// returns `Pending`. Spends no cooperative budget. For combinators that
     /// hand finished tasks back to the caller (`corio::wait`).
-    // Added for the facade's asyncio layer (issue 5): `Task::poll` takes the
-    // output, which `wait` must leave in place for `Task::result`.
-    pub fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
+    ///
+    /// It takes `&mut self` because it writes the join-waker slot, which only
+    /// the handle's owner may do (rule 7): two threads sharing a `&Task`
+    /// cannot race on it.
+    // `Task::poll` takes the output, which `wait` must leave in place for
+    // `Task::result`.
+    pub fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.register_join_waker(cx.waker()) { Poll::Ready(()) } else { Poll::Pending }
     }
 
     fn read_output(&mut self) -> Result<T, TaskError> {
-        let mut out: Poll<Result<T, TaskError>> = Poll::Pending;
-        let read = self.raw.header().vtable.try_read_output;
-        // SAFETY: COMPLETE was seen and we hold JOIN_INTEREST (rule 4); the
-        // output type of the task is `T` (`from_raw`'s contract).
-        unsafe { read(self.raw.as_ptr(), (&mut out as *mut Poll<Result<T, TaskError>>).cast(), None) };
-        match out {
-            Poll::Ready(res) => res,
-            Poll::Pending => unreachable!("read_output always writes a result"),
-        }
+        let mut out: Option<Result<T, TaskError>> = None;
+        let read = self.raw.header().vtable.read_output;
+        // SAFETY: rule 4: COMPLETE was seen and we hold JOIN_INTEREST, so the
+        // stage is ours; the output type of the task is `T` (`from_raw`'s
+        // contract), so `out` has the type `read_output` writes.
+        unsafe { read(self.raw.as_ptr(), (&mut out as *mut Option<Result<T, TaskError>>).cast()) };
+        out.expect("read_output always writes a result")
     }
 
     /// Rule 7: publishes `waker` as the join waker. `true` if the task
-    /// completed meanwhile (the output can be read).
-    fn register_join_waker(&self, waker: &Waker) -> bool {
+    /// completed meanwhile (the output can be read). `&mut self`: only the
+    /// handle's owner may write the slot.
+    fn register_join_waker(&mut self, waker: &Waker) -> bool {
         let header = self.raw.header();
         let slot = &self.raw.trailer().join_waker;
         let snapshot = header.state.load();

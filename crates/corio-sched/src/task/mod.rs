@@ -67,6 +67,7 @@
 //!    unfinished task is never freed. The last reference frees the cell.
 
 mod builder;
+mod callbacks;
 pub(crate) mod cell;
 mod error;
 mod harness;

@@ -2,7 +2,6 @@
 
 use std::ptr::NonNull;
 
-use super::TaskRef;
 use super::cell::{Header, Trailer};
 use super::state::TransitionToCancel;
 
@@ -100,78 +99,6 @@ impl RawTask {
     pub(crate) fn set_name(self, name: String) {
         self.trailer().cold().get_mut().name = Some(name.into_boxed_str());
     }
-
-    /// Registers a done callback (rule 8).
-    pub(crate) fn add_done_callback(self, id: u64, f: super::cell::Callback) {
-        let mut guard = self.trailer().cold();
-        let cold = guard.get_mut();
-        cold.callbacks.push_back((id, f));
-        if !cold.fired {
-            let prev = self.header().state.set_callbacks();
-            let completer_saw_none = prev.has(super::state::COMPLETE) && !prev.has(super::state::CALLBACKS);
-            if !completer_saw_none {
-                return;
-            }
-            // The completer did not see CALLBACKS: firing is ours.
-            cold.fired = true;
-        }
-        self.start_drainer(guard);
-    }
-
-    pub(crate) fn remove_done_callback(self, id: u64) -> bool {
-        let mut guard = self.trailer().cold();
-        let cold = guard.get_mut();
-        let before = cold.callbacks.len();
-        cold.callbacks.retain(|(cb, _)| *cb != id);
-        cold.callbacks.len() != before
-    }
-
-    /// Rule 8, the completer's side.
-    pub(crate) fn fire_callbacks(self) {
-        let mut guard = self.trailer().cold();
-        guard.get_mut().fired = true;
-        self.start_drainer(guard);
-    }
-
-    /// Rule 8: hands one drainer job to the scheduler unless one is queued.
-    fn start_drainer(self, mut guard: super::cell::ColdGuard<'_>) {
-        let cold = guard.get_mut();
-        if cold.draining || cold.callbacks.is_empty() {
-            return;
-        }
-        cold.draining = true;
-        drop(guard);
-        self.ref_inc();
-        let task = TaskRef::from_raw(self);
-        let job = Box::new(move || task.raw().drain_callbacks(&task));
-        let spawn = self.header().vtable.spawn_callbacks;
-        // SAFETY: the cell is alive: the job holds a reference through `task`.
-        unsafe { spawn(self.0, job) }
-    }
-
-    /// The drainer job: runs callbacks in order until none is left.
-    fn drain_callbacks(self, task: &TaskRef) {
-        loop {
-            let next = {
-                let mut guard = self.trailer().cold();
-                let cold = guard.get_mut();
-                let next = cold.callbacks.pop_front();
-                if next.is_none() {
-                    cold.draining = false;
-                }
-                next
-            };
-            let Some((_, callback)) = next else { return };
-            if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(task))) {
-                let msg = super::error::panic_message(&*panic);
-                eprintln!(
-                    "corio: a done callback of task '{}' panicked: {}",
-                    task.name(),
-                    msg.as_deref().unwrap_or("(non-string payload)")
-                );
-            }
-        }
-    }
 }
 
 /// A queue entry: the right to run the task once (rules 1 and 2). Owns one
@@ -186,6 +113,15 @@ impl Notified {
     #[inline]
     pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified {
         Notified(raw)
+    }
+
+    /// Gives up the entry as a bare pointer, reference included (for the
+    /// LIFO slot, which stores it in an atomic; `from_raw` undoes this).
+    #[inline]
+    pub(crate) fn into_raw(self) -> RawTask {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw
     }
 
     /// Polls the task once.

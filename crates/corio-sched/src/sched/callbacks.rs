@@ -1,0 +1,100 @@
+//! Where done-callback drainer jobs (task rule 8) run.
+//!
+//! While the runtime is up a drainer runs as a task of its own. A drainer
+//! job is never lost to shutdown: if the task that carries it is refused (the
+//! registry closed between our check and the spawn) or cancelled before it
+//! ran (shutdown dropped the queue it sat in), its destructor hands the job
+//! to the runtime's *late* queue. One short-lived thread at a time drains
+//! that queue, so callbacks still never run on the registrant's or the
+//! completer's stack, and a shutdown with many finished tasks does not start
+//! one thread per task.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::Shared;
+use crate::loom::{Arc, Mutex};
+
+/// A drainer job.
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
+
+/// Jobs that arrived after shutdown, and whether a thread drains them.
+#[derive(Default)]
+pub(crate) struct LateCallbacks {
+    jobs: VecDeque<Job>,
+    draining: bool,
+}
+
+/// The future of a drainer task: runs the job on its first poll; dropped
+/// unrun, it passes the job to the late queue.
+pub(crate) struct CallbackJob {
+    job: Option<Job>,
+    shared: Arc<Shared>,
+}
+
+impl CallbackJob {
+    pub(crate) fn new(job: Job, shared: Arc<Shared>) -> CallbackJob {
+        CallbackJob { job: Some(job), shared }
+    }
+}
+
+impl Future for CallbackJob {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(job) = self.job.take() {
+            job();
+        }
+        Poll::Ready(())
+    }
+}
+
+impl Drop for CallbackJob {
+    fn drop(&mut self) {
+        if let Some(job) = self.job.take() {
+            run_late(&self.shared, job);
+        }
+    }
+}
+
+/// Queues `job` on the late queue, starting its thread if none runs.
+pub(crate) fn run_late(shared: &Arc<Shared>, job: Job) {
+    {
+        let mut late = shared.late_callbacks.lock();
+        late.jobs.push_back(job);
+        if late.draining {
+            return;
+        }
+        late.draining = true;
+    }
+    let theirs = shared.clone();
+    let spawned = crate::loom::thread::Builder::new().name("corio-callbacks".into()).spawn(move || drain_late(&theirs));
+    if spawned.is_err() {
+        // No thread to be had: late beats lost, run them here.
+        drain_late(shared);
+    }
+}
+
+/// Runs late jobs until the queue is empty. Each job catches its own
+/// callbacks' panics (`task/raw.rs`).
+fn drain_late(shared: &Arc<Shared>) {
+    loop {
+        let job = {
+            let mut late = shared.late_callbacks.lock();
+            let job = late.jobs.pop_front();
+            if job.is_none() {
+                late.draining = false;
+            }
+            job
+        };
+        match job {
+            Some(job) => job(),
+            None => return,
+        }
+    }
+}
+
+/// The lock type the late queue lives in.
+pub(crate) type LateQueue = Mutex<LateCallbacks>;
