@@ -129,7 +129,9 @@ impl Parker {
             }
             Err(actual) => unreachable!("park_driver in state {actual}"),
         }
-        driver.park(timeout);
+        // Caught here, not only in `try_with`: the state must go back to
+        // EMPTY even when the driver panicked (rule 4).
+        crate::fault::guard(|| "the I/O and time driver".to_string(), || driver.park(timeout));
         // Whether woken by `unpark` or by an event, we are awake now.
         self.state.swap(EMPTY, Ordering::SeqCst);
     }
