@@ -22,6 +22,7 @@
 //! (the blocking pool), `runtime.rs` (`Runtime`, `Builder`, `Handle`),
 //! `coop.rs` (the cooperative budget), `loom.rs` (the loom shim).
 
+mod block_on;
 mod blocking;
 mod blocking_task;
 mod context;

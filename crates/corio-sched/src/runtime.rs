@@ -6,13 +6,14 @@ use std::future::Future;
 use std::io;
 use std::pin::pin;
 use std::sync::Arc as StdArc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use crate::block_on::{RootBusy, ThreadWaker};
 use crate::blocking::BlockingPool;
 use crate::context;
-use crate::loom::{Arc, AtomicBool, Condvar, Mutex, Ordering, Worker, thread};
-use crate::sched::{self, Config, Parker, Shared, SharedDriver};
+use crate::loom::{Arc, Condvar, Mutex, Worker, thread};
+use crate::sched::{self, Config, Shared, SharedDriver};
 use crate::task::root::Root;
 use crate::task::{Notified, Task, TaskRef};
 
@@ -234,11 +235,7 @@ impl Runtime {
         }
         let _enter = context::enter(self.shared.clone(), true, std::ptr::null());
         let root = Root::new(self.shared.clone(), |raw| self.shared.registry.insert(raw));
-        let parker = StdArc::new(ThreadWaker {
-            parker: Parker::new(),
-            idle: AtomicBool::new(false),
-            shared: self.shared.clone(),
-        });
+        let parker = StdArc::new(ThreadWaker::new(self.shared.clone()));
         let _busy = RootBusy::enter(&self.shared);
         let waker = Waker::from(parker.clone());
         let mut cx = Context::from_waker(&waker);
@@ -314,60 +311,6 @@ impl Drop for Runtime {
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime").field("workers", &self.shared.workers()).finish()
-    }
-}
-
-/// Wakes a thread blocked in `block_on`, and keeps the runtime's count of
-/// busy `block_on` threads (`Shared::busy_roots`, read by
-/// [`Handle::is_idle`]) exact: the thread leaves the count right before it
-/// parks (`idle` set), and whoever clears `idle` — the waker, before it
-/// unparks, or the thread itself after waking — puts it back, so a woken
-/// thread counts as busy from the moment of the wake.
-struct ThreadWaker {
-    parker: Parker,
-    idle: AtomicBool,
-    shared: Arc<Shared>,
-}
-
-impl ThreadWaker {
-    fn park(&self) {
-        self.idle.store(true, Ordering::SeqCst);
-        self.shared.busy_roots.fetch_sub(1, Ordering::SeqCst);
-        self.parker.park(None, None);
-        self.mark_busy();
-    }
-
-    fn mark_busy(&self) {
-        if self.idle.swap(false, Ordering::SeqCst) {
-            self.shared.busy_roots.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
-impl Wake for ThreadWaker {
-    fn wake(self: StdArc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &StdArc<Self>) {
-        self.mark_busy();
-        self.parker.unpark(None);
-    }
-}
-
-/// Counts a `block_on` thread as busy for the duration of the call.
-struct RootBusy(Arc<Shared>);
-
-impl RootBusy {
-    fn enter(shared: &Arc<Shared>) -> RootBusy {
-        shared.busy_roots.fetch_add(1, Ordering::SeqCst);
-        RootBusy(shared.clone())
-    }
-}
-
-impl Drop for RootBusy {
-    fn drop(&mut self) {
-        self.0.busy_roots.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

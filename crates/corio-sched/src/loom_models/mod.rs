@@ -8,6 +8,7 @@
 
 mod blocking;
 mod runtime;
+mod sched;
 mod task;
 
 use std::collections::VecDeque;

@@ -68,3 +68,91 @@ fn loom_shutdown_while_tasks_wake() {
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     });
 }
+
+/// The registry closing (shutdown) racing a spawn from another thread: the
+/// task is either refused (its future dropped unpolled) or registered and
+/// then cancelled by shutdown. Its future is dropped exactly once and its
+/// cell freed, whatever the order.
+#[test]
+fn loom_registry_close_vs_spawn() {
+    loom::model(|| {
+        let rt = runtime(1);
+        let handle = rt.handle();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let spawner = {
+            let drops = drops.clone();
+            thread::spawn(move || {
+                let guard = DropCounter(drops);
+                handle
+                    .spawn(async move {
+                        let _keep = guard;
+                        std::future::pending::<()>().await;
+                    })
+                    .detach();
+            })
+        };
+        drop(rt);
+        spawner.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+/// A one-shot signal between model threads (a loom mutex and condvar).
+#[derive(Clone)]
+struct Gate(Arc<(Mutex<bool>, crate::loom::Condvar)>);
+
+impl Gate {
+    fn new() -> Gate {
+        Gate(Arc::new((Mutex::new(false), crate::loom::Condvar::new())))
+    }
+
+    fn open(&self) {
+        *self.0.0.lock() = true;
+        self.0.1.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut open = self.0.0.lock();
+        while !*open {
+            open = self.0.1.wait(open);
+        }
+    }
+}
+
+/// Opens its gate when dropped.
+struct OpenOnDrop(Gate);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
+
+/// `shutdown_timeout` that gives up on a worker still inside a poll: the
+/// shutdown cancels the running task, the worker completes it as cancelled
+/// when the poll returns, and the future is dropped exactly once.
+#[test]
+fn loom_shutdown_timeout_while_a_worker_runs() {
+    loom::model(|| {
+        let rt = runtime(1);
+        let (started, release, dropped) = (Gate::new(), Gate::new(), Gate::new());
+        let drops = Arc::new(AtomicUsize::new(0));
+        {
+            let guard = (DropCounter(drops.clone()), OpenOnDrop(dropped.clone()));
+            let (started, release) = (started.clone(), release.clone());
+            rt.spawn(poll_fn(move |_cx| {
+                let _keep = &guard;
+                started.open();
+                // Stay inside the poll until the shutdown gave up on us.
+                release.wait();
+                Poll::<()>::Pending
+            }))
+            .detach();
+        }
+        started.wait();
+        rt.shutdown_timeout(std::time::Duration::ZERO);
+        release.open();
+        dropped.wait();
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}

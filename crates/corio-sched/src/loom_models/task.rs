@@ -180,3 +180,89 @@ fn loom_callback_registration_vs_completion() {
         assert_eq!(runs.load(Ordering::SeqCst), 1);
     });
 }
+
+/// Rule 7 through `Task::poll_done` (which `corio::wait` uses): waiting for
+/// completion without taking the output never misses the completion, and
+/// the output is still there for `result()` afterwards.
+#[test]
+fn loom_poll_done_vs_completion() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let mut task = mock.spawn(async { 9u32 });
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || mock.drain())
+        };
+        loom::future::block_on(poll_fn(|cx| task.poll_done(cx)));
+        assert_eq!(task.result().unwrap(), 9);
+        runner.join().unwrap();
+    });
+}
+
+/// Rules 1 and 5: cancelling an idle task (which completes it in place, on
+/// the cancelling thread) racing with a wake of that task: the future is
+/// dropped exactly once, the task ends cancelled, and the queue entry the
+/// wake may have made is consumed without a poll.
+#[test]
+fn loom_cancel_in_place_vs_wake() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let slot = Arc::new(Mutex::new(None::<Waker>));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let task = {
+            let (slot, polls) = (slot.clone(), polls.clone());
+            let guard = DropCounter(drops.clone());
+            mock.spawn(poll_fn(move |cx: &mut Context<'_>| {
+                let _keep = &guard;
+                polls.fetch_add(1, Ordering::SeqCst);
+                *slot.lock() = Some(cx.waker().clone());
+                Poll::<()>::Pending
+            }))
+        };
+        mock.pop().unwrap().run();
+        let waker = slot.lock().take().unwrap();
+        let waking = thread::spawn(move || waker.wake());
+        assert!(task.cancel());
+        waking.join().unwrap();
+        mock.drain();
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        assert_eq!(polls.load(Ordering::SeqCst), 1, "a cancelled task was polled again");
+        assert!(task.cancelled());
+        drop(task);
+    });
+}
+
+/// Rule 8: removing a callback while the drainer runs the list: the callback
+/// either runs (and removal reports `false`) or is removed (and never runs),
+/// never both, never neither; the one after it always runs.
+#[test]
+fn loom_remove_done_callback_vs_drainer() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let task = mock.spawn(async {});
+        let first = Arc::new(AtomicUsize::new(0));
+        let second = Arc::new(AtomicUsize::new(0));
+        let id = {
+            let first = first.clone();
+            task.add_done_callback(move |_| {
+                first.fetch_add(1, Ordering::SeqCst);
+            })
+        };
+        {
+            let second = second.clone();
+            let _ = task.add_done_callback(move |_| {
+                second.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || mock.drain())
+        };
+        let removed = task.remove_done_callback(id);
+        runner.join().unwrap();
+        mock.drain();
+        assert_eq!(first.load(Ordering::SeqCst) + usize::from(removed), 1);
+        assert_eq!(second.load(Ordering::SeqCst), 1);
+    });
+}

@@ -10,7 +10,7 @@
 
 mod callbacks;
 mod idle;
-mod lifo;
+pub(crate) mod lifo;
 pub(crate) mod park;
 mod worker;
 
