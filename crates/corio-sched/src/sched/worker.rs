@@ -253,12 +253,13 @@ impl WorkerContext {
     fn steal_stuck_lifo(&self) -> bool {
         for (victim, (slot, seen)) in self.shared.lifo.iter().zip(self.watched.iter()).enumerate() {
             let progress = slot.progress();
-            if victim != self.index && slot.is_full() && progress == seen.get() {
-                if let Some(task) = slot.take() {
-                    // Our slot is empty: we park only with no local work.
-                    drop(self.lifo().put(task));
-                    return true;
-                }
+            if victim != self.index
+                && progress == seen.get()
+                && let Some(task) = slot.take()
+            {
+                // Our slot is empty: we park only with no local work.
+                drop(self.lifo().put(task));
+                return true;
             }
             seen.set(progress);
         }
