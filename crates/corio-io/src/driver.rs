@@ -84,6 +84,18 @@ impl TimerState {
         next
     }
 
+    /// Rule 4: the next expiration and, unless the runtime is `idle` with
+    /// a timer to jump to, rule 1's record, in one critical section: a
+    /// timer filed from now on (say by a `block_on` thread woken from
+    /// outside) notifies the wait that follows.
+    pub(crate) fn begin_paused_wait(&mut self, idle: bool) -> Option<u64> {
+        let next = self.wheel.next_expiration();
+        if !(idle && next.is_some()) {
+            self.sleeping_until = Some(u64::MAX);
+        }
+        next
+    }
+
     pub(crate) fn end_sleep(&mut self) {
         self.sleeping_until = None;
     }
@@ -111,6 +123,12 @@ impl CallSoon {
     /// Rule 7: the drain job takes what is queued now.
     pub(crate) fn take_batch(&mut self) -> VecDeque<Callback> {
         std::mem::take(&mut self.queue)
+    }
+
+    /// Rule 7: nothing queued and no drain job (the loom models).
+    #[cfg(all(test, corio_loom))]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.queue.is_empty() && !self.draining
     }
 
     /// Rule 7: the drain job ran its batch; `true` if it must start another
@@ -367,17 +385,7 @@ impl Inner {
             return;
         }
         let idle = corio_sched::Handle::try_current().is_some_and(|h| h.is_idle());
-        let next = {
-            let mut timers = self.timers.lock();
-            let next = timers.wheel.next_expiration();
-            if !(idle && next.is_some()) {
-                // Rule 1, in the same critical section as the look at the
-                // wheel: a timer filed from now on (say by a `block_on`
-                // thread woken from outside) must wake us.
-                timers.sleeping_until = Some(u64::MAX);
-            }
-            next
-        };
+        let next = self.timers.lock().begin_paused_wait(idle);
         if idle && let Some(tick) = next {
             self.clock.advance_to(self.clock.tick_instant(tick));
             self.process_timers();
