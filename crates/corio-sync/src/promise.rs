@@ -32,7 +32,7 @@ use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::loom::{Arc, Mutex, ReentrantMutex};
-use crate::waiters::{Key, WaitList, WakeList};
+use crate::waiters::{Key, WaitList, WakeList, report_panic};
 
 /// Runs done callbacks on an executor: it receives one boxed job per completion (or per
 /// callback added after completion) and must run it later, off the caller's stack.
@@ -225,12 +225,7 @@ impl<T: Send + 'static> Promise<T> {
 /// Rule 6: runs one callback, reporting a panic instead of unwinding past the others.
 fn run_caught<T>(f: Callback<T>, promise: &Promise<T>) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || f(promise))) {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".to_string());
-        eprintln!("corio: exception in a done callback: {msg}");
+        report_panic("exception in a done callback", &*payload);
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -124,4 +125,27 @@ fn queue_put_refused_after_shutdown_drops_its_item_outside_the_lock() {
         // And put_nowait hands the item back (the caller drops it).
         assert!(q.put_nowait(Item).is_err());
     });
+}
+
+/// A foreign waker that panics when woken.
+struct PanicWaker;
+
+impl std::task::Wake for PanicWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("waker boom");
+    }
+}
+
+#[test]
+fn panicking_waker_loses_no_other_wakeup() {
+    let event = corio_sync::Event::new();
+    let panicking = std::task::Waker::from(Arc::new(PanicWaker));
+    let mut first = Box::pin(event.wait());
+    assert!(first.as_mut().poll(&mut std::task::Context::from_waker(&panicking)).is_pending());
+    let (waker, count) = common::counting_waker();
+    let mut second = Box::pin(event.wait());
+    assert!(second.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
+    let set = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| event.set()));
+    assert!(set.is_ok(), "a waker's panic unwound into Event::set");
+    assert_eq!(count.count(), 1, "the waiter after the panicking one was never woken");
 }
