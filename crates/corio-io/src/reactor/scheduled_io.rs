@@ -340,3 +340,25 @@ impl ScheduledIo {
         (self.readiness.load(Ordering::SeqCst) >> TICK_SHIFT) & TICK_MASK
     }
 }
+
+#[cfg(all(test, not(corio_loom)))]
+mod tests {
+    use super::*;
+
+    /// Rule 2 after 2^16 polls during one attempt (the old 16-bit tick wrapped to the same
+    /// value there, so the stale clear wiped the fresh edge and the connection hung).
+    #[test]
+    fn a_stale_clear_after_two_to_the_sixteen_polls_keeps_the_fresh_edge() {
+        let io = ScheduledIo::new(0, 0);
+        io.mark_ready(1, READABLE);
+        let ev = io.ready_event(Direction::Read).expect("readable");
+        io.mark_ready(1 + (1 << 16), READABLE);
+        io.clear_readiness(ev);
+        assert!(io.ready_event(Direction::Read).is_some(), "a fresh edge was wiped by a stale clear");
+        // The tick is as wide as promised: 2^61 polls on, a stale clear would succeed.
+        let ev = io.ready_event(Direction::Read).unwrap();
+        io.mark_ready(ev.tick + (1 << 60), READABLE);
+        io.clear_readiness(ev);
+        assert!(io.ready_event(Direction::Read).is_some());
+    }
+}
