@@ -20,10 +20,24 @@
 //!    queued task, no blocking job), it moves the clock to the next timer
 //!    and fires it. If the runtime is not idle it waits at most 1 ms of real
 //!    time and returns, so the question is asked again.
+//! 5. Foreign code the driver runs — wakers of fired timers and of I/O
+//!    events — runs after every lock is released, each call behind
+//!    `catch_unwind`: a panic is reported on stderr ("corio: a waker
+//!    panicked: ...") and the rest of the timers and events are still
+//!    dispatched, so `park` always returns normally.
+//! 6. Each `call_soon` callback, each skipped (cancelled) callback's
+//!    destructor, and each closure or waker dropped at shutdown runs
+//!    behind its own `catch_unwind`: one panic loses none of the others.
+//! 7. `call_soon` queue: a push sets `draining` and, if it was clear,
+//!    starts one drain job; the job takes the queued batch, runs it, and
+//!    under the lock either clears `draining` (queue empty) or starts the
+//!    next job. So at most one drain job exists, and every callback pushed
+//!    is run by one (loom: `call_soon_push_vs_drain_end_runs_every_callback_once`).
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -70,16 +84,59 @@ impl TimerState {
         next
     }
 
+    /// Rule 4: the next expiration and, unless the runtime is `idle` with
+    /// a timer to jump to, rule 1's record, in one critical section: a
+    /// timer filed from now on (say by a `block_on` thread woken from
+    /// outside) notifies the wait that follows.
+    pub(crate) fn begin_paused_wait(&mut self, idle: bool) -> Option<u64> {
+        let next = self.wheel.next_expiration();
+        if !(idle && next.is_some()) {
+            self.sleeping_until = Some(u64::MAX);
+        }
+        next
+    }
+
     pub(crate) fn end_sleep(&mut self) {
         self.sleeping_until = None;
     }
 }
 
-type Callback = (crate::loom::Arc<CallbackState>, Box<dyn FnOnce() + Send>);
+pub(crate) type Callback = (crate::loom::Arc<CallbackState>, Box<dyn FnOnce() + Send>);
 
-struct CallSoon {
+/// The `call_soon` queue and its drain flag (rule 7).
+pub(crate) struct CallSoon {
     queue: VecDeque<Callback>,
     draining: bool,
+}
+
+impl CallSoon {
+    pub(crate) fn new() -> CallSoon {
+        CallSoon { queue: VecDeque::new(), draining: false }
+    }
+
+    /// Rule 7: queues `cb`; `true` if the caller must start a drain job.
+    pub(crate) fn push(&mut self, cb: Callback) -> bool {
+        self.queue.push_back(cb);
+        !std::mem::replace(&mut self.draining, true)
+    }
+
+    /// Rule 7: the drain job takes what is queued now.
+    pub(crate) fn take_batch(&mut self) -> VecDeque<Callback> {
+        std::mem::take(&mut self.queue)
+    }
+
+    /// Rule 7: nothing queued and no drain job (the loom models).
+    #[cfg(all(test, corio_loom))]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.queue.is_empty() && !self.draining
+    }
+
+    /// Rule 7: the drain job ran its batch; `true` if it must start another
+    /// (callbacks arrived meanwhile), else the flag is cleared.
+    pub(crate) fn finish_batch(&mut self) -> bool {
+        self.draining = !self.queue.is_empty();
+        self.draining
+    }
 }
 
 /// What the driver and every handle share.
@@ -122,7 +179,7 @@ pub fn new_driver(paused: bool) -> io::Result<(IoDriver, IoHandle)> {
         clock: Clock::new(paused),
         timers: Mutex::new(TimerState::new()),
         reactor: Reactor::new()?,
-        call_soon: Mutex::new(CallSoon { queue: VecDeque::new(), draining: false }),
+        call_soon: Mutex::new(CallSoon::new()),
     });
     Ok((IoDriver { inner: inner.clone() }, IoHandle { inner }))
 }
@@ -239,10 +296,11 @@ impl Inner {
                 other => self.run_notify(other, None),
             }
         }
+        // Rule 5: each wake behind `catch_unwind`.
         if !wakers.is_empty() {
             let first = wakers.remove(0);
-            wakers.into_iter().for_each(Waker::wake);
-            first.wake();
+            wakers.into_iter().for_each(wake_caught);
+            wake_caught(first);
         }
         n
     }
@@ -250,17 +308,13 @@ impl Inner {
     fn run_notify(self: &Arc<Self>, notify: Notify, sched: Option<&corio_sched::Handle>) {
         match notify {
             Notify::Empty => {}
-            Notify::Waker(w) => w.wake(),
+            Notify::Waker(w) => wake_caught(w),
             Notify::Callback(state, f) => self.push_callback((state, f), sched),
         }
     }
 
     fn push_callback(self: &Arc<Self>, cb: Callback, sched: Option<&corio_sched::Handle>) {
-        let start = {
-            let mut q = self.call_soon.lock();
-            q.queue.push_back(cb);
-            !std::mem::replace(&mut q.draining, true)
-        };
+        let start = self.call_soon.lock().push(cb);
         if start {
             let inner = self.clone();
             let job: Box<dyn FnOnce() + Send> = Box::new(move || inner.drain_callbacks());
@@ -277,27 +331,20 @@ impl Inner {
     /// worker. Whatever arrived meanwhile goes to a fresh drain job, behind
     /// the tasks already queued.
     fn drain_callbacks(self: &Arc<Self>) {
-        let batch = std::mem::take(&mut self.call_soon.lock().queue);
-        // A panicking destructor of a skipped (cancelled) callback must not
-        // leave `draining` set forever: run everything under one guard.
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            for (state, f) in batch {
-                if state.begin_run()
-                    && let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-                {
+        let batch = self.call_soon.lock().take_batch();
+        // Rule 6: each callback, and each skipped (cancelled) callback's
+        // destructor, behind its own `catch_unwind`: one panic loses none
+        // of the others and cannot leave `draining` set.
+        for (state, f) in batch {
+            if state.begin_run() {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
                     eprintln!("corio: exception in callback: {}", panic_message(&*payload));
                 }
+            } else if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(f))) {
+                eprintln!("corio: a cancelled callback's destructor panicked: {}", panic_message(&*payload));
             }
-        }));
-        if let Err(payload) = ran {
-            eprintln!("corio: a cancelled callback's destructor panicked: {}", panic_message(&*payload));
         }
-        let more = {
-            let mut q = self.call_soon.lock();
-            q.draining = !q.queue.is_empty();
-            q.draining
-        };
-        if more {
+        if self.call_soon.lock().finish_batch() {
             let inner = self.clone();
             let job: Box<dyn FnOnce() + Send> = Box::new(move || inner.drain_callbacks());
             match corio_sched::Handle::try_current() {
@@ -338,17 +385,7 @@ impl Inner {
             return;
         }
         let idle = corio_sched::Handle::try_current().is_some_and(|h| h.is_idle());
-        let next = {
-            let mut timers = self.timers.lock();
-            let next = timers.wheel.next_expiration();
-            if !(idle && next.is_some()) {
-                // Rule 1, in the same critical section as the look at the
-                // wheel: a timer filed from now on (say by a `block_on`
-                // thread woken from outside) must wake us.
-                timers.sleeping_until = Some(u64::MAX);
-            }
-            next
-        };
+        let next = self.timers.lock().begin_paused_wait(idle);
         if idle && let Some(tick) = next {
             self.clock.advance_to(self.clock.tick_instant(tick));
             self.process_timers();
@@ -383,8 +420,10 @@ impl corio_sched::Driver for IoDriver {
         let notifies: Vec<Notify> = timers.iter().map(|t| t.fire()).collect();
         let callbacks = std::mem::take(&mut self.inner.call_soon.lock().queue);
         drop(timers);
-        drop(notifies);
-        drop(callbacks);
+        // Rule 6: one panicking destructor must not skip the others nor
+        // the reactor's shutdown below.
+        notifies.into_iter().for_each(drop_caught);
+        callbacks.into_iter().for_each(drop_caught);
         self.inner.reactor.shutdown();
     }
 }
@@ -392,6 +431,22 @@ impl corio_sched::Driver for IoDriver {
 impl Drop for IoDriver {
     fn drop(&mut self) {
         self.inner.reactor.shutdown();
+    }
+}
+
+/// Rules 5 and 6: wakes `waker`, reporting a panic instead of unwinding
+/// into the driver (and out of the dispatch of everything else).
+pub(crate) fn wake_caught(waker: Waker) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || waker.wake())) {
+        eprintln!("corio: a waker panicked: {}", panic_message(&*payload));
+    }
+}
+
+/// Rule 6: drops `value` (user code: a closure, a waker), reporting a
+/// panicking destructor.
+pub(crate) fn drop_caught<T>(value: T) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        eprintln!("corio: a destructor panicked: {}", panic_message(&*payload));
     }
 }
 

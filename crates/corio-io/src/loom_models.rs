@@ -3,11 +3,14 @@
 //! `RUSTFLAGS="--cfg corio_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p corio-io --lib`.
 
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
-use crate::driver::TimerState;
+use crate::driver::{CallSoon, IoHandle, TimerState, new_driver};
 use crate::loom::{Arc, AtomicUsize, Mutex, Ordering};
-use crate::reactor::scheduled_io::{Direction, READABLE, ScheduledIo};
+use crate::reactor::scheduled_io::{Direction, READABLE, SHUTDOWN, ScheduledIo, TICK_MASK, WRITABLE};
+use crate::time::callback::CallbackState;
 use crate::time::entry::{Insert, Notify, TimerShared};
+use crate::time::{CallbackHandle, Sleep, TimeoutHandle};
 
 /// A waker that counts its wakes in a loom atomic.
 struct CountWaker(AtomicUsize);
@@ -173,6 +176,286 @@ fn driver_park_never_sleeps_past_a_timer_filed_concurrently() {
         let _timer = filer.join().unwrap();
         let woken = notified.load(Ordering::SeqCst) > 0;
         assert!(woken || next.is_some_and(|n| n <= 5), "would sleep past the timer (next {next:?})");
+        state.lock().end_sleep();
+    });
+}
+
+fn count(w: &std::sync::Arc<CountWaker>) -> usize {
+    w.0.load(Ordering::SeqCst)
+}
+
+/// Reactor rule 2 at the tick's wrap (2 bits under loom): the event that
+/// wraps the tick to 0 during an attempt that read the largest tick still
+/// makes the stale clear fail, and the stamp never spills into the ready
+/// bits.
+#[test]
+fn readiness_tick_wrap_never_lets_a_stale_clear_wipe_a_fresh_edge() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0, 0));
+        // The last poll before the wrap left the largest tick.
+        io.set_readiness(TICK_MASK, READABLE);
+        let reactor = {
+            let io = io.clone();
+            loom::thread::spawn(move || io.set_readiness(TICK_MASK.wrapping_add(1), READABLE))
+        };
+        let (_w, waker) = count_waker();
+        let Poll::Ready(ev) = io.poll_ready(&mut Context::from_waker(&waker), Direction::Read, None) else {
+            panic!("the source is readable")
+        };
+        io.clear_readiness(ev);
+        reactor.join().unwrap();
+        if ev.tick() == TICK_MASK {
+            assert_ne!(io.readiness() & READABLE, 0, "the wrapped event was wiped by a stale clear");
+        }
+        assert_eq!(io.tick(), 0, "the tick wraps to 0");
+        assert_eq!(io.readiness() & SHUTDOWN, 0, "the tick spilled into the ready bits");
+        assert_ne!(io.readiness() & WRITABLE, 0, "set_readiness cleared a bit");
+    });
+}
+
+/// Reactor rule 4: a keyed waiter's key from before a wake is stale; when
+/// its future gives up it cannot remove a newer waiter that reuses its
+/// slab index, so the newer waiter is never lost.
+#[test]
+fn stale_waiter_key_never_removes_a_newer_waiter() {
+    loom::model(|| {
+        let io = Arc::new(not_ready_io());
+        let (_a, waker_a) = count_waker();
+        let mut key_a = None;
+        assert!(io.poll_ready(&mut Context::from_waker(&waker_a), Direction::Read, Some(&mut key_a)).is_pending());
+        let reactor = {
+            let io = io.clone();
+            loom::thread::spawn(move || io.set_readiness(1, READABLE))
+        };
+        // Waiter B: an operation that gets WouldBlock clears and waits.
+        let (b, waker_b) = count_waker();
+        let mut key_b = None;
+        let mut b_pending = false;
+        for _ in 0..2 {
+            match io.poll_ready(&mut Context::from_waker(&waker_b), Direction::Read, Some(&mut key_b)) {
+                Poll::Ready(ev) => io.clear_readiness(ev),
+                Poll::Pending => {
+                    b_pending = true;
+                    break;
+                }
+            }
+        }
+        // A gives up (its future is dropped).
+        io.remove_waiter(Direction::Read, key_a.unwrap());
+        reactor.join().unwrap();
+        if b_pending {
+            assert!(
+                count(&b) == 1 || io.waiter_count(Direction::Read) == 1,
+                "waiter B was removed by A's stale key and never woken"
+            );
+        }
+    });
+}
+
+/// Reactor rule 5 (one unkeyed waker per direction under loom): a waiter
+/// pushed out of the bounded set by a newer one, racing an event, is woken
+/// or sees the readiness — never lost.
+#[test]
+fn unkeyed_waiter_evicted_by_a_newer_one_is_woken_never_lost() {
+    loom::model(|| {
+        let io = Arc::new(not_ready_io());
+        let (a, waker_a) = count_waker();
+        let a_ready = io.poll_ready(&mut Context::from_waker(&waker_a), Direction::Read, None).is_ready();
+        let reactor = {
+            let io = io.clone();
+            loom::thread::spawn(move || io.set_readiness(1, READABLE))
+        };
+        let (b, waker_b) = count_waker();
+        let b_ready = io.poll_ready(&mut Context::from_waker(&waker_b), Direction::Read, None).is_ready();
+        reactor.join().unwrap();
+        assert!(a_ready || count(&a) >= 1, "the evicted waiter was lost");
+        assert!(b_ready || count(&b) == 1, "the newer waiter was lost");
+        assert!(io.waiter_count(Direction::Read) <= 1);
+    });
+}
+
+/// A paused driver whose clock is advanced and whose due timers are fired
+/// by a second thread (stands for the parked worker).
+fn fire_at(handle: &IoHandle, d: Duration) {
+    handle.inner.clock.advance(d);
+    handle.process_timers();
+}
+
+/// `Sleep::reset` racing the fire of the deadline it moves: whichever
+/// wins, the sleep never ends before its new deadline, and it does end
+/// at it (the timer is neither lost nor early).
+#[test]
+fn sleep_reset_racing_its_fire_never_ends_before_the_new_deadline() {
+    loom::model(|| {
+        let (driver, handle) = new_driver(true).unwrap();
+        let t0 = handle.now();
+        let mut sleep = Sleep::new(handle.clone(), t0 + Duration::from_millis(5));
+        let firer = {
+            let handle = handle.clone();
+            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
+        };
+        sleep.reset(t0 + Duration::from_millis(10));
+        firer.join().unwrap();
+        assert!(!sleep.is_elapsed(), "the sleep ended before its new deadline");
+        fire_at(&handle, Duration::from_millis(5));
+        assert!(sleep.is_elapsed(), "the reset sleep never fired");
+        drop((sleep, driver));
+    });
+}
+
+/// `TimeoutHandle::reschedule` racing the fire of the current deadline:
+/// either it moved the deadline (not expired, `when` is the new one) or
+/// the timeout had expired (`false`, `when` unchanged) — never a mix,
+/// and a moved deadline still fires.
+#[test]
+fn timeout_reschedule_racing_the_fire_moves_or_reports_expired() {
+    loom::model(|| {
+        let (driver, handle) = new_driver(true).unwrap();
+        let t0 = handle.now();
+        let (first, later) = (t0 + Duration::from_millis(5), t0 + Duration::from_millis(10));
+        let th = TimeoutHandle::new(handle.clone(), Some(first));
+        let firer = {
+            let handle = handle.clone();
+            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
+        };
+        let moved = th.reschedule(Some(later));
+        firer.join().unwrap();
+        if moved {
+            assert_eq!(th.when(), Some(later));
+            assert!(!th.expired(), "expired at the old deadline after a successful reschedule");
+        } else {
+            assert_eq!(th.when(), Some(first));
+            assert!(th.expired(), "reschedule refused but the timeout had not expired");
+        }
+        fire_at(&handle, Duration::from_millis(5));
+        assert!(th.expired(), "the rescheduled deadline never fired");
+        drop((th, driver));
+    });
+}
+
+/// `CallbackHandle::cancel` racing the timer that fires the callback and
+/// the drain that runs it (`begin_run`): the callback runs exactly when
+/// the cancel failed, once; its closure is dropped either way.
+#[test]
+fn callback_cancel_racing_fire_and_run_exactly_one_wins() {
+    loom::model(|| {
+        let (driver, handle) = new_driver(true).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let state = CallbackState::new();
+        let f: Box<dyn FnOnce() + Send> = {
+            let ran = ran.clone();
+            Box::new(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+        };
+        let timer = TimerShared::new(Notify::Callback(state.clone(), f));
+        assert!(handle.reset_timer(&timer, Some(handle.now() + Duration::from_millis(5))));
+        let cb = CallbackHandle::new(state, Some((handle.clone(), timer)));
+        let firer = {
+            let handle = handle.clone();
+            loom::thread::spawn(move || {
+                handle.inner.clock.advance(Duration::from_millis(5));
+                // process_timers, with the drain's rule run in place of
+                // queueing on a runtime.
+                let notifies: Vec<Notify> = {
+                    let mut st = handle.inner.timers.lock();
+                    let mut fired = Vec::new();
+                    st.wheel.poll(handle.inner.clock.now_tick(), &mut fired);
+                    fired.iter().map(|t| t.fire()).collect()
+                };
+                for n in notifies {
+                    if let Notify::Callback(state, f) = n
+                        && state.begin_run()
+                    {
+                        f();
+                    }
+                }
+            })
+        };
+        let cancelled = cb.cancel();
+        firer.join().unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), usize::from(!cancelled));
+        assert_eq!(cb.cancelled(), cancelled);
+        drop((cb, driver));
+    });
+}
+
+fn drain(q: &Mutex<CallSoon>, active: &AtomicUsize) {
+    loop {
+        assert_eq!(active.fetch_add(1, Ordering::SeqCst), 0, "two call_soon drain jobs at once");
+        let batch = q.lock().take_batch();
+        for (state, f) in batch {
+            if state.begin_run() {
+                f();
+            }
+        }
+        active.fetch_sub(1, Ordering::SeqCst);
+        // `true`: start the next job (here: go round again).
+        if !q.lock().finish_batch() {
+            return;
+        }
+    }
+}
+
+/// Driver rule 7: a `call_soon` push racing the end of a drain: at most one
+/// drain job at a time, every callback runs exactly once, and the queue
+/// ends idle (the flag is never left set with nobody draining).
+#[test]
+fn call_soon_push_vs_drain_end_runs_every_callback_once() {
+    loom::model(|| {
+        let q = Arc::new(Mutex::new(CallSoon::new()));
+        let (active, ran) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let callback = |ran: &Arc<AtomicUsize>| {
+            let ran = ran.clone();
+            let f: Box<dyn FnOnce() + Send> = Box::new(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+            (CallbackState::new(), f)
+        };
+        let pusher = {
+            let (q, active, cb) = (q.clone(), active.clone(), callback(&ran));
+            loom::thread::spawn(move || {
+                if q.lock().push(cb) {
+                    drain(&q, &active);
+                }
+            })
+        };
+        if q.lock().push(callback(&ran)) {
+            drain(&q, &active);
+        }
+        pusher.join().unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), 2, "a callback was lost or ran twice");
+        assert!(q.lock().is_idle(), "the drain flag was left set");
+    });
+}
+
+/// Driver rule 4 (paused clock): the idle driver's look at the wheel and
+/// its sleep record are one critical section, so a timer filed
+/// concurrently (a `block_on` thread woken from outside) is either seen
+/// (the clock jumps to it) or notifies the wait — never slept through.
+#[test]
+fn paused_park_never_sleeps_through_a_timer_filed_concurrently() {
+    loom::model(|| {
+        let state = Arc::new(Mutex::new(TimerState::new()));
+        let notified = Arc::new(AtomicUsize::new(0));
+        let filer = {
+            let (state, notified) = (state.clone(), notified.clone());
+            loom::thread::spawn(move || {
+                let timer = TimerShared::new(Notify::Empty);
+                let (_, notify) = state.lock().file(&timer, Some(5));
+                if notify {
+                    notified.fetch_add(1, Ordering::SeqCst);
+                }
+                timer
+            })
+        };
+        // An idle runtime: jump to the next timer, or wait with no timeout.
+        let next = state.lock().begin_paused_wait(true);
+        let _timer = filer.join().unwrap();
+        assert!(
+            next.is_some() || notified.load(Ordering::SeqCst) == 1,
+            "the idle paused driver would sleep through the new timer"
+        );
         state.lock().end_sleep();
     });
 }

@@ -7,6 +7,8 @@
 
 #[cfg(not(corio_loom))]
 mod imp {
+    /// A lock the same thread may take again (gives `&T`; `Sync` for `T: Send`).
+    pub(crate) use parking_lot::ReentrantMutex;
     pub(crate) use std::sync::Arc;
     pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     pub(crate) use std::thread;
@@ -82,6 +84,23 @@ mod imp {
 
         /// Locks; loom mutexes are never poisoned in a passing model.
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock().expect("loom mutex poisoned")
+        }
+    }
+
+    /// Stands in for parking_lot's `ReentrantMutex` (gives `&T`). loom's mutex is not
+    /// re-entrant: the models never re-enter it.
+    #[derive(Debug)]
+    pub(crate) struct ReentrantMutex<T>(loom::sync::Mutex<T>);
+
+    impl<T> ReentrantMutex<T> {
+        /// Wraps `value`.
+        pub(crate) fn new(value: T) -> Self {
+            Self(loom::sync::Mutex::new(value))
+        }
+
+        /// Locks (not re-entrant under loom).
+        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
             self.0.lock().expect("loom mutex poisoned")
         }
     }

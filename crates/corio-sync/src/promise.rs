@@ -13,14 +13,26 @@
 //!    promise is already done).
 //! 4. A handle dropped while waiting removes its entry; the outcome stays in the cell, so there
 //!    is nothing to pass on.
+//! 5. No user code runs under the state lock. The value is written once, into its own cell
+//!    (`value`), while completing under the state lock; from then on it never changes. Reading
+//!    it (`T::clone`) happens after the state lock is released, under `value`'s re-entrant
+//!    lock only: it serializes clones across threads (`T` need not be `Sync`), and a `clone`
+//!    that calls back into the promise (`done`, `result`, `Debug`) neither deadlocks nor blocks
+//!    `set_result`/`add_done_callback` elsewhere. Lock order: state, then value.
+//! 6. Each done callback runs behind its own `catch_unwind`: a panic is reported on stderr
+//!    ("corio: exception in a done callback: ...") and the following callbacks still run
+//!    (asyncio logs exceptions in callbacks).
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::loom::{Arc, Mutex};
-use crate::waiters::{Key, WaitList, WakeList};
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::loom::{Arc, Mutex, ReentrantMutex};
+use crate::waiters::{Key, WaitList, WakeList, report_panic};
 
 /// Runs done callbacks on an executor: it receives one boxed job per completion (or per
 /// callback added after completion) and must run it later, off the caller's stack.
@@ -47,18 +59,22 @@ pub struct Promise<T> {
 
 struct Cell<T> {
     state: Mutex<State<T>>,
+    /// Rule 5: the value, set once (under `state`'s lock) before `outcome` becomes `Done`.
+    value: ReentrantMutex<RefCell<Option<T>>>,
     scheduler: Option<CallbackScheduler>,
 }
 
 struct State<T> {
-    outcome: Outcome<T>,
+    outcome: Outcome,
     waiters: WaitList<(), ()>,
     callbacks: Vec<Callback<T>>,
 }
 
-enum Outcome<T> {
+#[derive(Clone, Copy)]
+enum Outcome {
     Pending,
-    Done(T),
+    /// The value is in `Cell::value`.
+    Done,
     Cancelled,
 }
 
@@ -99,6 +115,7 @@ impl<T> Promise<T> {
         Self {
             cell: Arc::new(Cell {
                 state: Mutex::new(State { outcome: Outcome::Pending, waiters: WaitList::new(), callbacks: Vec::new() }),
+                value: ReentrantMutex::new(RefCell::new(None)),
                 scheduler,
             }),
             key: None,
@@ -120,23 +137,36 @@ impl<T> Promise<T> {
     where
         T: Clone,
     {
-        match &self.cell.state.lock().outcome {
+        let outcome = self.cell.state.lock().outcome;
+        match outcome {
             Outcome::Pending => Err(PromiseError::InvalidState),
-            Outcome::Done(v) => Ok(v.clone()),
+            Outcome::Done => Ok(self.cell.clone_value()),
             Outcome::Cancelled => Err(PromiseError::Cancelled),
         }
+    }
+}
+
+impl<T> Cell<T> {
+    /// Rule 5: clones the value of a done promise, with the state lock released.
+    fn clone_value(&self) -> T
+    where
+        T: Clone,
+    {
+        let value = self.value.lock();
+        let value = value.borrow();
+        value.as_ref().expect("a done promise holds its value").clone()
     }
 }
 
 impl<T: Send + 'static> Promise<T> {
     /// Sets the result and wakes every waiter; fails if already done or cancelled.
     pub fn set_result(&self, value: T) -> Result<(), InvalidStateError> {
-        self.complete(Outcome::Done(value)).then_some(()).ok_or(InvalidStateError)
+        self.complete(Some(value)).then_some(()).ok_or(InvalidStateError)
     }
 
     /// Cancels the promise if it is pending; `false` if it was already done.
     pub fn cancel(&self) -> bool {
-        self.complete(Outcome::Cancelled)
+        self.complete(None)
     }
 
     /// Runs `f` once the promise is done (at once if it already is; see the module docs for
@@ -151,16 +181,24 @@ impl<T: Send + 'static> Promise<T> {
         self.run_callbacks(vec![Box::new(f)]);
     }
 
-    /// Rules 1-2.
-    fn complete(&self, outcome: Outcome<T>) -> bool {
+    /// Rules 1-2 and 5: `value` is the result, `None` to cancel.
+    fn complete(&self, value: Option<T>) -> bool {
         let mut wake = WakeList::new();
         let mut state = self.cell.state.lock();
         if !matches!(state.outcome, Outcome::Pending) {
             drop(state);
-            drop(outcome);
+            drop(value);
             return false;
         }
-        state.outcome = outcome;
+        state.outcome = match value {
+            Some(value) => {
+                // Rule 5: no clone can hold this lock yet (the outcome is still pending), and
+                // the `None` replaced has no destructor to run.
+                *self.cell.value.lock().borrow_mut() = Some(value);
+                Outcome::Done
+            }
+            None => Outcome::Cancelled,
+        };
         state.waiters.notify_all(|()| (), &mut wake);
         let callbacks = core::mem::take(&mut state.callbacks);
         drop(state);
@@ -177,10 +215,17 @@ impl<T: Send + 'static> Promise<T> {
         match &self.cell.scheduler {
             Some(scheduler) => {
                 let promise = self.clone();
-                scheduler(Box::new(move || callbacks.into_iter().for_each(|f| f(&promise))));
+                scheduler(Box::new(move || callbacks.into_iter().for_each(|f| run_caught(f, &promise))));
             }
-            None => callbacks.into_iter().for_each(|f| f(self)),
+            None => callbacks.into_iter().for_each(|f| run_caught(f, self)),
         }
+    }
+}
+
+/// Rule 6: runs one callback, reporting a panic instead of unwinding past the others.
+fn run_caught<T>(f: Callback<T>, promise: &Promise<T>) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || f(promise))) {
+        report_panic("exception in a done callback", &*payload);
     }
 }
 
@@ -190,8 +235,8 @@ impl<T: Clone> Future for Promise<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let mut state = this.cell.state.lock();
-        let out = match &state.outcome {
-            Outcome::Done(v) => Ok(v.clone()),
+        let outcome = match state.outcome {
+            Outcome::Done => Ok(()),
             Outcome::Cancelled => Err(Cancelled),
             Outcome::Pending => {
                 match this.key {
@@ -207,7 +252,9 @@ impl<T: Clone> Future for Promise<T> {
             // Rule 4: the entry was notified (or is dropped now); nothing to pass on.
             let _ = state.waiters.cancel(key);
         }
-        Poll::Ready(out)
+        drop(state);
+        // Rule 5: the clone runs after the state lock is released.
+        Poll::Ready(outcome.map(|()| this.cell.clone_value()))
     }
 }
 
@@ -237,7 +284,7 @@ impl<T> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.cell.state.lock().outcome {
             Outcome::Pending => "pending",
-            Outcome::Done(_) => "done",
+            Outcome::Done => "done",
             Outcome::Cancelled => "cancelled",
         };
         f.debug_struct("Promise").field("state", &state).finish()

@@ -19,7 +19,9 @@
 //! 5. A waiter dropped while notified returns its grant to the primitive
 //!    ([`Waitable::give_back`]), which passes it on to the next waiter or takes it back. So a
 //!    wake-up, permit or item is never lost by cancellation.
-//! 6. Wakers are collected into a [`WakeList`] under the lock and woken after it is released.
+//! 6. Wakers are collected into a [`WakeList`] under the lock and woken after it is released,
+//!    each behind `catch_unwind`: a panicking foreign waker is reported on stderr and the others
+//!    are still woken.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -236,13 +238,32 @@ impl WakeList {
         }
     }
 
-    /// Wakes everything collected, in order.
+    /// Wakes everything collected, in order; a panicking (foreign) waker is reported and the
+    /// others are still woken (rule 6).
     #[inline]
     pub(crate) fn wake_all(self) {
         let Self { inline, rest, .. } = self;
-        inline.into_iter().flatten().for_each(Waker::wake);
-        rest.into_iter().for_each(Waker::wake);
+        inline.into_iter().flatten().for_each(wake_caught);
+        rest.into_iter().for_each(wake_caught);
     }
+}
+
+/// Wakes `waker` behind `catch_unwind`, reporting a panic on stderr instead of unwinding into
+/// the primitive's caller and past the other wakers.
+pub(crate) fn wake_caught(waker: Waker) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || waker.wake())) {
+        report_panic("a waker panicked", &*payload);
+    }
+}
+
+/// Reports a caught panic of user code on stderr, as the rest of corio does.
+pub(crate) fn report_panic(what: &str, payload: &(dyn core::any::Any + Send)) {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_string());
+    eprintln!("corio: {what}: {msg}");
 }
 
 /// A primitive whose state (behind [`Waitable::state`]) holds a [`WaitList`].

@@ -50,3 +50,23 @@ fn promise_callback_vs_complete_runs_exactly_once() {
         assert_eq!(runs.load(Ordering::SeqCst), 1);
     });
 }
+
+/// Rule 5: the value is written into its own cell while completing and cloned after the state
+/// lock: a `result()` racing `set_result` sees either no result or the whole value, and two
+/// concurrent readers each get their clone.
+#[test]
+fn promise_set_vs_concurrent_clones_sees_no_result_or_the_value() {
+    loom::model(|| {
+        let p = Promise::new();
+        let (p2, p3) = (p.clone(), p.clone());
+        let setter = thread::spawn(move || p2.set_result(String::from("v")).unwrap());
+        let reader = thread::spawn(move || p3.result());
+        let mine = p.result();
+        let theirs = reader.join().unwrap();
+        setter.join().unwrap();
+        for r in [mine, theirs] {
+            assert!(matches!(r.as_deref(), Err(corio_sync::PromiseError::InvalidState) | Ok("v")), "{r:?}");
+        }
+        assert_eq!(p.result().as_deref(), Ok("v"));
+    });
+}

@@ -151,6 +151,14 @@ macro_rules! impl_async_rw {
                 self.io.read_exact(buf).await
             }
 
+            /// How many wakers wait for (readability, writability): a test
+            /// hook for the bound on waiters of the poll functions
+            /// (`docs/io.md`, reactor rule 5). Not part of the API.
+            #[doc(hidden)]
+            pub fn waiter_counts(&self) -> (usize, usize) {
+                self.io.waiter_counts()
+            }
+
             fn poll_read_io(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 self.io.poll_read(cx, buf)
             }

@@ -17,6 +17,10 @@
 //!    (`scheduled_io.rs`, rule 2). Only one thread polls at a time (the
 //!    scheduler lets one worker into the driver; the events buffer is
 //!    behind a `try_lock` anyway).
+//! 5. Dispatch runs no foreign code under a lock: readiness is set under
+//!    the poll lock, the wakers run after it is released, each behind
+//!    `catch_unwind`, so a panicking waker neither aborts the dispatch of
+//!    the other events nor leaves a lock or the driver's state behind.
 
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
@@ -37,7 +41,7 @@ const GEN_MASK: usize = 0x7F;
 
 struct PollState {
     events: Events,
-    tick: usize,
+    tick: u64,
     woken: Vec<(Arc<ScheduledIo>, usize)>,
 }
 
@@ -123,34 +127,52 @@ impl Reactor {
 
     /// Rule 4: waits up to `timeout` for events and dispatches them.
     /// Returns the number of sources made ready.
+    ///
+    /// Rule 5: every source's readiness is set under the poll lock, then the
+    /// lock is released and the waiters are woken, each wake behind
+    /// `catch_unwind` (`ScheduledIo::wake`): a panicking foreign waker is
+    /// reported and the rest of the dispatch goes on.
     pub(crate) fn poll(&self, timeout: Option<Duration>) -> usize {
-        let Some(mut state) = self.poll_state.try_lock() else { return 0 };
-        let state = &mut *state;
-        state.events.clear();
-        if let Err(e) = self.poller.wait(&mut state.events, timeout)
-            && e.kind() != io::ErrorKind::Interrupted
-        {
-            panic!("corio-io: polling failed: {e}");
-        }
-        if state.events.is_empty() {
-            return 0;
-        }
-        state.tick = state.tick.wrapping_add(1);
-        {
-            let regs = self.registrations.lock();
-            for ev in state.events.iter() {
-                let index = ev.key & INDEX_MASK;
-                let generation = ev.key >> GEN_SHIFT;
-                // Rule 2.
-                if let Some(io) = regs.slab.get(index).filter(|io| io.generation == generation) {
-                    let ready = (usize::from(ev.readable) * READABLE) | (usize::from(ev.writable) * WRITABLE);
-                    state.woken.push((io.clone(), ready));
+        let mut woken = {
+            let Some(mut state) = self.poll_state.try_lock() else { return 0 };
+            let state = &mut *state;
+            state.events.clear();
+            if let Err(e) = self.poller.wait(&mut state.events, timeout)
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                panic!("corio-io: polling failed: {e}");
+            }
+            if state.events.is_empty() {
+                return 0;
+            }
+            state.tick = state.tick.wrapping_add(1);
+            let mut woken = std::mem::take(&mut state.woken);
+            {
+                let regs = self.registrations.lock();
+                for ev in state.events.iter() {
+                    let index = ev.key & INDEX_MASK;
+                    let generation = ev.key >> GEN_SHIFT;
+                    // Rule 2.
+                    if let Some(io) = regs.slab.get(index).filter(|io| io.generation == generation) {
+                        let ready = (usize::from(ev.readable) * READABLE) | (usize::from(ev.writable) * WRITABLE);
+                        woken.push((io.clone(), ready));
+                    }
                 }
             }
+            for (io, ready) in &woken {
+                io.mark_ready(state.tick, *ready);
+            }
+            woken
+        };
+        let n = woken.len();
+        for (io, ready) in woken.drain(..) {
+            io.wake(ready);
         }
-        let n = state.woken.len();
-        for (io, ready) in state.woken.drain(..) {
-            io.set_readiness(state.tick, ready);
+        // Keep the buffer's allocation for the next poll.
+        if let Some(mut state) = self.poll_state.try_lock()
+            && state.woken.capacity() < woken.capacity()
+        {
+            state.woken = woken;
         }
         n
     }

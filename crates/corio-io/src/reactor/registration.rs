@@ -41,6 +41,11 @@ impl<T: AsFd> PollEvented<T> {
         self.source.as_ref().expect("source taken")
     }
 
+    /// How many wakers wait for (reading, writing) (a test hook).
+    pub(crate) fn waiter_counts(&self) -> (usize, usize) {
+        (self.io.waiter_count(Direction::Read), self.io.waiter_count(Direction::Write))
+    }
+
     /// Runs `op` once the source is ready in `dir`, retrying on
     /// `WouldBlock` (`scheduled_io.rs`, rule 2); spends one unit of the
     /// task's cooperative budget per completed operation. For the poll-based

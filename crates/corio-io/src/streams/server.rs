@@ -51,7 +51,7 @@ impl Shared {
         };
         // Dropping the accept tasks cancels them (rule 2).
         drop(tasks);
-        wakers.into_iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(crate::driver::wake_caught);
     }
 
     fn wait(&self, cx: &mut Context<'_>, done: impl Fn(&State) -> bool) -> Poll<()> {

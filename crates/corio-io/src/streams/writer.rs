@@ -83,7 +83,7 @@ impl Shared {
             let flusher = if !st.buf.is_empty() || st.closing || st.eof_requested { st.flusher.take() } else { None };
             (r, wakers, flusher)
         };
-        wakers.into_iter().chain(flusher).for_each(Waker::wake);
+        wakers.into_iter().chain(flusher).for_each(crate::driver::wake_caught);
         r
     }
 }

@@ -89,13 +89,15 @@ impl TimerShared {
         if self.is_fired() {
             return Poll::Ready(());
         }
-        {
+        let replaced = {
             let mut notify = self.notify.lock();
             match &mut *notify {
-                Notify::Waker(w) if w.will_wake(cx.waker()) => {}
-                slot => *slot = Notify::Waker(cx.waker().clone()),
+                Notify::Waker(w) if w.will_wake(cx.waker()) => None,
+                slot => Some(std::mem::replace(slot, Notify::Waker(cx.waker().clone()))),
             }
-        }
+        };
+        // The old waker's destructor is foreign code: after the lock.
+        drop(replaced);
         if self.is_fired() { Poll::Ready(()) } else { Poll::Pending }
     }
 

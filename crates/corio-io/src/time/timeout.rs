@@ -49,7 +49,7 @@ impl fmt::Debug for TimeoutHandle {
 }
 
 impl TimeoutHandle {
-    fn new(handle: IoHandle, deadline: Option<Instant>) -> TimeoutHandle {
+    pub(crate) fn new(handle: IoHandle, deadline: Option<Instant>) -> TimeoutHandle {
         TimeoutHandle {
             shared: Arc::new(TimeoutShared {
                 entry: TimerEntry::new(handle, deadline),

@@ -20,7 +20,9 @@
 //! 5. `unfinished` counts items put and not yet `task_done`; it reaching zero wakes every
 //!    joiner. `shutdown(true)` drops the stored items and counts each as done (asyncio 3.13).
 //! 6. `shutdown` wakes every getter and putter with `QueueShutDown`; the putters' items are
-//!    dropped. Later puts fail; later gets drain what is stored, then fail.
+//!    dropped. Later puts fail; later gets drain what is stored, then fail. Every item the
+//!    queue drops (a waiting or refused putter's, the storage's on `shutdown(true)`) is
+//!    dropped after the lock is released: an item's destructor may use the queue.
 
 mod error;
 mod storage;
@@ -335,15 +337,22 @@ impl<S: Storage> Future for Put<'_, S> {
         let this = &mut *self;
         let maxsize = this.waiter.primitive().maxsize;
         let item = this.item.take();
-        this.waiter.poll(
+        let mut refused = None;
+        let out = this.waiter.poll(
             cx,
             |s, wake| match s.offer(item.expect("Put polled after completion"), maxsize, wake) {
                 Ok(()) => Ok(Ok(())),
-                Err(PutError::ShutDown(_)) => Ok(Err(QueueShutDown)),
+                Err(PutError::ShutDown(item)) => {
+                    refused = Some(item);
+                    Ok(Err(QueueShutDown))
+                }
                 Err(PutError::Full(item)) => Err(item),
             },
             |r| r,
-        )
+        );
+        // Rule 6: the refused item's destructor is user code; it runs after the lock.
+        drop(refused);
+        out
     }
 }
 

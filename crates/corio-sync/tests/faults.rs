@@ -1,0 +1,151 @@
+#![cfg(not(corio_loom))]
+//! Faults in user code run by the primitives (issue 9, items 6 and 8): a panicking done
+//! callback loses none of the others, and no user code (`T::clone`, an item's destructor) runs
+//! under an internal lock, so user code that calls back into the primitive cannot deadlock.
+
+mod common;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
+use std::time::Duration;
+
+use common::{block_on, poll_once};
+use corio_sync::{CallbackScheduler, Promise, Queue};
+
+/// Runs `f` on a thread; fails the test if it does not finish in 10 s (a deadlock).
+fn within_time<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("{what}: deadlock (no return in 10 s)"))
+}
+
+fn counting_callbacks(p: &Promise<u32>, ran: &Arc<AtomicUsize>) {
+    for i in 0..3 {
+        let ran = ran.clone();
+        p.add_done_callback(move |_| {
+            ran.fetch_add(1, Ordering::SeqCst);
+            assert_ne!(i, 1, "callback boom");
+        });
+    }
+}
+
+#[test]
+fn promise_panicking_callback_loses_no_other_callback() {
+    let p = Promise::new();
+    let ran = Arc::new(AtomicUsize::new(0));
+    counting_callbacks(&p, &ran);
+    let set = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.set_result(1)));
+    assert_eq!(set.ok(), Some(Ok(())), "set_result must not unwind from a callback's panic");
+    assert_eq!(ran.load(Ordering::SeqCst), 3, "a panicking callback lost the others");
+    // Added after completion: runs at once, and a panic stays contained too.
+    let late = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.add_done_callback(|_| panic!("late boom"))));
+    assert!(late.is_ok());
+}
+
+#[test]
+fn promise_panicking_callback_on_a_scheduler_loses_no_other_callback() {
+    type Job = Box<dyn FnOnce() + Send>;
+    let jobs: Arc<Mutex<Vec<Job>>> = Arc::default();
+    let sched: CallbackScheduler = {
+        let jobs = jobs.clone();
+        Arc::new(move |job| jobs.lock().unwrap().push(job))
+    };
+    let p = Promise::with_scheduler(sched);
+    let ran = Arc::new(AtomicUsize::new(0));
+    counting_callbacks(&p, &ran);
+    p.set_result(1).unwrap();
+    let jobs = std::mem::take(&mut *jobs.lock().unwrap());
+    assert_eq!(jobs.len(), 1);
+    for job in jobs {
+        assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_ok());
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 3, "a panicking callback lost the others");
+}
+
+/// A value whose `clone` looks at the promise holding it.
+#[derive(Debug)]
+struct Reentrant;
+
+static PROMISE: OnceLock<Promise<Reentrant>> = OnceLock::new();
+
+impl Clone for Reentrant {
+    fn clone(&self) -> Self {
+        let p = PROMISE.get().expect("set");
+        assert!(p.done());
+        assert!(!p.cancelled());
+        // Even reading the result again, from inside `clone`.
+        let _ = format!("{p:?}");
+        Reentrant
+    }
+}
+
+#[test]
+fn promise_clones_the_result_outside_its_lock() {
+    within_time("Promise::result with a re-entrant clone", || {
+        let p = PROMISE.get_or_init(Promise::new);
+        p.set_result(Reentrant).unwrap();
+        assert!(p.result().is_ok());
+        let mut waiter = p.clone();
+        assert!(block_on(&mut waiter).is_ok());
+        // Many threads cloning at once (the clone is still serialized for a `T: !Sync`).
+        let ts: Vec<_> = (0..4).map(|_| thread::spawn(|| PROMISE.get().unwrap().result().is_ok())).collect();
+        assert!(ts.into_iter().all(|t| t.join().unwrap()));
+    });
+}
+
+/// An item whose destructor looks at its queue.
+struct Item;
+
+static QUEUE: OnceLock<Queue<Item>> = OnceLock::new();
+static ITEM_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+impl Drop for Item {
+    fn drop(&mut self) {
+        let q = QUEUE.get().expect("set");
+        let _ = q.qsize();
+        ITEM_DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn queue_put_refused_after_shutdown_drops_its_item_outside_the_lock() {
+    within_time("a put refused after shutdown", || {
+        let q = QUEUE.get_or_init(|| Queue::new(1));
+        // A put created before the shutdown, first polled after it.
+        let mut put = q.put(Item);
+        q.shutdown(false);
+        assert!(matches!(poll_once(&mut put), std::task::Poll::Ready(Err(_))));
+        drop(put);
+        assert_eq!(ITEM_DROPS.load(Ordering::SeqCst), 1);
+        // And put_nowait hands the item back (the caller drops it).
+        assert!(q.put_nowait(Item).is_err());
+    });
+}
+
+/// A foreign waker that panics when woken.
+struct PanicWaker;
+
+impl std::task::Wake for PanicWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("waker boom");
+    }
+}
+
+#[test]
+fn panicking_waker_loses_no_other_wakeup() {
+    let event = corio_sync::Event::new();
+    let panicking = std::task::Waker::from(Arc::new(PanicWaker));
+    let mut first = Box::pin(event.wait());
+    assert!(first.as_mut().poll(&mut std::task::Context::from_waker(&panicking)).is_pending());
+    let (waker, count) = common::counting_waker();
+    let mut second = Box::pin(event.wait());
+    assert!(second.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
+    let set = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| event.set()));
+    assert!(set.is_ok(), "a waker's panic unwound into Event::set");
+    assert_eq!(count.count(), 1, "the waiter after the panicking one was never woken");
+}
