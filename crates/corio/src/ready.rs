@@ -165,6 +165,7 @@ impl ReadySet {
     /// (or nothing to poll), go on to the next one"; `Pending` from here
     /// means no woken child is left (the parent will be woken) or the
     /// budget is spent (see [`poll_next`](ReadySet::poll_next)).
+    #[inline]
     pub(crate) fn poll_woken<R>(
         &mut self,
         cx: &mut Context<'_>,
@@ -214,6 +215,7 @@ pub(crate) struct Woken<'a> {
 
 impl Woken<'_> {
     /// The child's index.
+    #[inline]
     pub(crate) fn index(&self) -> usize {
         self.index
     }
@@ -224,6 +226,7 @@ impl Woken<'_> {
     /// # Panics
     ///
     /// If the child was released (see [`ReadySet::waker`]).
+    #[inline]
     pub(crate) fn poll<T>(&self, poll: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
         let waker = self.set.waker(self.index);
         poll(&mut Context::from_waker(&waker))
