@@ -3,6 +3,7 @@
 //! echoed) and exits; `--serve [port]` serves on 127.0.0.1 until Ctrl-C or
 //! SIGTERM.
 
+use corio::ReturnWhen;
 use corio::signal::{SignalKind, signal};
 use corio::streams::{StreamReader, StreamWriter};
 
@@ -56,11 +57,12 @@ fn main() -> std::io::Result<()> {
             println!("serving on {:?}; Ctrl-C or SIGTERM to stop", server.local_addrs());
             let mut term = signal(SignalKind::terminate())?;
             let mut int = signal(SignalKind::interrupt())?;
-            let stop = corio::create_task(async move { term.recv().await });
-            let stop2 = corio::create_task(async move { int.recv().await });
-            while !stop.done() && !stop2.done() {
-                corio::sleep(std::time::Duration::from_millis(50)).await;
-            }
+            // asyncio: `await asyncio.wait([term, int], return_when=FIRST_COMPLETED)`.
+            let term = corio::create_task(async move { term.recv().await });
+            let int = corio::create_task(async move { int.recv().await });
+            let (_done, pending) = corio::wait([term, int], ReturnWhen::FirstCompleted).await;
+            // Dropping the other listener's task cancels it.
+            drop(pending);
         } else {
             self_test(server.local_addrs()[0].port()).await?;
         }

@@ -1,4 +1,4 @@
-//! Seeds `004_46b09f09b7115f18.txt` "异步上下文管理器" (a "database
+//! Seeds `000_6c219cbf8ab46d13.txt` "异步上下文管理器" (a "database
 //! connection" opened in `__aenter__`, closed in `__aexit__`) and
 //! `001_16af2edd1f85fe62.txt` 2.3.4 (enter/exit messages around a block).
 //!

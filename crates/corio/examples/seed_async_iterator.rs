@@ -1,4 +1,4 @@
-//! Seeds `004_46b09f09b7115f18.txt` "异步迭代器" (the `Reader` with
+//! Seeds `000_6c219cbf8ab46d13.txt` "异步迭代器" (the `Reader` with
 //! `readline`) and `001_16af2edd1f85fe62.txt` 2.3.1 (the counting
 //! `AsyncIterator`, `async for`, `anext`).
 //!
@@ -35,7 +35,7 @@ impl Stream for AsyncIterator {
     }
 }
 
-/// Seed 004's `Reader`: an async `readline` that ends at 100. A stream
+/// Seed 000's `Reader`: an async `readline` that ends at 100. A stream
 /// whose step awaits something keeps that step's future in a field.
 struct Reader {
     count: u32,

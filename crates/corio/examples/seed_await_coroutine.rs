@@ -1,4 +1,4 @@
-//! Seed `004_46b09f09b7115f18.txt`, "await关键字": `await` a coroutine that
+//! Seed `000_6c219cbf8ab46d13.txt`, "await关键字": `await` a coroutine that
 //! sleeps, once and then twice in a row (sequential, not concurrent).
 //!
 //! Run with `cargo run -p corio --example seed_await_coroutine`.

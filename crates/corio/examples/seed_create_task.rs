@@ -1,4 +1,4 @@
-//! Seeds `004_46b09f09b7115f18.txt` "Task对象" and `001_16af2edd1f85fe62.txt`
+//! Seeds `000_6c219cbf8ab46d13.txt` "Task对象" and `001_16af2edd1f85fe62.txt`
 //! 2.2.1 "任务的创建 / 任务的运行": `asyncio.create_task` schedules a coroutine
 //! at once; `await task` collects its result. Also `loop.create_task` +
 //! `run_until_complete(task)`, and task names (`name=`, `set_name`).

@@ -1,6 +1,6 @@
-//! Seed `004_46b09f09b7115f18.txt` "asyncio.Future对象": `loop.create_future()`
-//! and a task that sets its result later; awaiting the future waits for it.
-//! asyncio's `Future` is corio's `Promise`.
+//! Seed `000_6c219cbf8ab46d13.txt` "asynico.Future对象" (sic):
+//! `loop.create_future()` and a task that sets its result later; awaiting
+//! the future waits for it. asyncio's `Future` is corio's `Promise`.
 //!
 //! Run with `cargo run -p corio --example seed_future`.
 

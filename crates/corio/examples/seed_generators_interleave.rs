@@ -1,4 +1,4 @@
-//! Seed `004_46b09f09b7115f18.txt` "异步编程之协程 / 问题引入": two generators
+//! Seed `003_a5e502bffe1cb357.txt` "异步编程之协程 / 问题引入": two generators
 //! `foo1`/`foo2` that `yield` after each print, driven alternately by
 //! `next(a); next(b)` — cooperative scheduling in user space; and the
 //! event-loop version with `sleep` and `new_sleep` run by

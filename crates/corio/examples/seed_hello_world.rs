@@ -1,4 +1,4 @@
-//! Seed `000_6c219cbf8ab46d13.txt` "使用示例": `async def hello()` prints,
+//! Seed `004_46b09f09b7115f18.txt` "使用示例": `async def hello()` prints,
 //! sleeps a second, prints again; `main` awaits it; `asyncio.run(main())`.
 //! (Its "run_async" from Tortoise ORM is just `asyncio.run` here.)
 //!

@@ -1,4 +1,4 @@
-//! Seed `000_6c219cbf8ab46d13.txt` "Python 协程-asyncio、async/await":
+//! Seed `002_2726b7433830937b.txt` "Python 协程-asyncio、async/await":
 //! "Task类提供了一种实现异步生产者消费者模型的途径" — producers put work on
 //! an `asyncio.Queue`, consumer tasks take it, `queue.join()` waits until
 //! every item was processed (`task_done`), then the consumers are cancelled.

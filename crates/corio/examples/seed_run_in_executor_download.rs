@@ -1,4 +1,4 @@
-//! Seed `004_46b09f09b7115f18.txt` "实际的案例 / 异步和非异步的支持": download
+//! Seed `000_6c219cbf8ab46d13.txt` "实际的案例 / 异步和非异步的支持": download
 //! images with the blocking `requests.get` through
 //! `loop.run_in_executor(None, requests.get, url)`, then save each file.
 //!

@@ -1,4 +1,4 @@
-//! Seed `004_46b09f09b7115f18.txt`, "协程函数 / 事件循环": a coroutine object
+//! Seed `000_6c219cbf8ab46d13.txt`, "协程函数 / 事件循环": a coroutine object
 //! does nothing until an event loop runs it — `loop.run_until_complete(result)`
 //! and, since Python 3.7, `asyncio.run(result)`.
 //!

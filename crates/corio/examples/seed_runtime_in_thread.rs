@@ -1,4 +1,4 @@
-//! Seed `000_6c219cbf8ab46d13.txt` "异步机制结合多线程 / 新线程中运行
+//! Seed `004_46b09f09b7115f18.txt` "异步机制结合多线程 / 新线程中运行
 //! asyncio.run() 的坑 / 事件循环的嵌套执行": an event loop in a new thread —
 //! `new_event_loop`, `run_until_complete(gather(coro1(), coro2()))`, then
 //! coro3 and coro4 one after the other, then `create_task` + `run_forever`

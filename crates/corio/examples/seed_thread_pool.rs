@@ -1,4 +1,4 @@
-//! Seed `004_46b09f09b7115f18.txt` "concurrent.futures.Future对象":
+//! Seed `000_6c219cbf8ab46d13.txt` "concurrent.futures.Future对象":
 //! `ThreadPoolExecutor(5)` and `pool.submit(func, i)` for ten values, each
 //! returning a `concurrent.futures.Future`. (The seed's `ProcessPoolExecutor`
 //! has no corio counterpart: use `std::process` or threads.)

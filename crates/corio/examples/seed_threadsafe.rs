@@ -1,5 +1,5 @@
-//! Seeds `003_a5e502bffe1cb357.txt` "异步与多线程的结合 / 执行器的选择 / 异步
-//! 函数的动态添加" and `000_6c219cbf8ab46d13.txt` (`run_coroutine_threadsafe`
+//! Seeds `002_2726b7433830937b.txt` "异步与多线程的结合 / 执行器的选择 / 异步
+//! 函数的动态添加" and `004_46b09f09b7115f18.txt` (`run_coroutine_threadsafe`
 //! from another thread): a loop running in a child thread, the main thread
 //! adding plain functions with `loop.call_soon_threadsafe` and coroutines
 //! with `asyncio.run_coroutine_threadsafe`, and blocking functions with

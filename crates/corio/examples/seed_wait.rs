@@ -1,4 +1,4 @@
-//! Seeds `004_46b09f09b7115f18.txt` "asyncio.wait(task_list, timeout=None)"
+//! Seeds `000_6c219cbf8ab46d13.txt` "asyncio.wait(task_list, timeout=None)"
 //! and `001_16af2edd1f85fe62.txt` 2.2.4 "asyncio.wait函数 / 等待条件设置 /
 //! 任务超时": wait for all, for the FIRST_COMPLETED, and with a timeout
 //! that returns what is done and cancels nothing.

@@ -57,17 +57,17 @@ impl<T> AsCompleted<T> {
     }
 
     fn poll_next_result(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
-        while self.remaining > 0 {
-            let i = std::task::ready!(self.ready.poll_next(cx));
-            let Some(task) = self.tasks[i].as_mut() else { continue };
-            let waker = self.ready.waker(i);
-            if let Poll::Ready(res) = Pin::new(task).poll(&mut Context::from_waker(&waker)) {
-                self.tasks[i] = None;
-                self.remaining -= 1;
-                return Poll::Ready(Some(res));
-            }
+        if self.remaining == 0 {
+            return Poll::Ready(None);
         }
-        Poll::Ready(None)
+        let (i, res) = std::task::ready!(self.ready.poll_woken(cx, |child| {
+            let i = child.index();
+            let Some(task) = self.tasks[i].as_mut() else { return Poll::Pending };
+            child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
+        }));
+        self.tasks[i] = None;
+        self.remaining -= 1;
+        Poll::Ready(Some(res))
     }
 }
 

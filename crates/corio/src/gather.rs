@@ -38,17 +38,17 @@ impl<T> Children<T> {
     /// Polls the children that woke us; `Ready((i, result))` for the next
     /// one that finished, `Ready` of `None` once all have.
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, TaskError>)>> {
-        while self.remaining > 0 {
-            let i = std::task::ready!(self.ready.poll_next(cx));
-            let Some(task) = self.tasks[i].as_mut() else { continue };
-            let waker = self.ready.waker(i);
-            if let Poll::Ready(res) = Pin::new(task).poll(&mut Context::from_waker(&waker)) {
-                self.tasks[i] = None;
-                self.remaining -= 1;
-                return Poll::Ready(Some((i, res)));
-            }
+        if self.remaining == 0 {
+            return Poll::Ready(None);
         }
-        Poll::Ready(None)
+        let (i, res) = std::task::ready!(self.ready.poll_woken(cx, |child| {
+            let i = child.index();
+            let Some(task) = self.tasks[i].as_mut() else { return Poll::Pending };
+            child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
+        }));
+        self.tasks[i] = None;
+        self.remaining -= 1;
+        Poll::Ready(Some((i, res)))
     }
 
     /// Lets the unfinished children run on without us (asyncio's gather).
@@ -366,12 +366,13 @@ impl<C: TupleChildren + Unpin> Future for GatherTuple<C> {
         let this = &mut *self;
         assert!(!this.finished, "gather! polled after completion");
         while this.remaining > 0 {
-            let i = std::task::ready!(this.ready.poll_next(cx));
-            let waker = this.ready.waker(i);
-            match this.children.poll_child(i, &mut Context::from_waker(&waker)) {
-                Poll::Pending => {}
-                Poll::Ready(Ok(())) => this.remaining -= 1,
-                Poll::Ready(Err(e)) => {
+            let res = std::task::ready!(this.ready.poll_woken(cx, |child| {
+                let i = child.index();
+                child.poll(|cx| this.children.poll_child(i, cx))
+            }));
+            match res {
+                Ok(()) => this.remaining -= 1,
+                Err(e) => {
                     this.finished = true;
                     this.children.release(this.cancel_on_error);
                     return Poll::Ready(Err(e));

@@ -36,7 +36,7 @@ pub mod streams;
 pub mod sync;
 pub mod time;
 
-// The asyncio layer (issue 5): combinators, threadsafe calls, executors.
+// The asyncio layer: combinators, threadsafe calls, executors.
 mod as_completed;
 mod executor;
 mod gather;

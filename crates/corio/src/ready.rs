@@ -2,6 +2,10 @@
 //! `as_completed`, `TaskGroup`): waking one child costs O(1), and the parent
 //! re-polls only the children that woke it.
 //!
+//! Each combinator drives its children through one call,
+//! [`ReadySet::poll_woken`]: it takes the next child that woke the parent
+//! and lets the combinator poll it with that child's own waker.
+//!
 //! # Protocol
 //!
 //! 1. Each child `i` has its own waker, a `ChildWaker { index: i }`, that the
@@ -134,7 +138,7 @@ impl ReadySet {
 
     /// The next child to poll (rule 3, 4, 6), or `Pending` once there is
     /// none (the parent will be woken) or the budget is spent.
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<usize> {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<usize> {
         if self.local.is_empty() {
             self.refill(cx.waker());
             if self.local.is_empty() {
@@ -154,6 +158,27 @@ impl ReadySet {
         Poll::Ready(index)
     }
 
+    /// Polls the children that woke the parent, in the order they woke it:
+    /// hands each to `visit` as a [`Woken`] (its index, and
+    /// [`Woken::poll`] to poll it with its own waker) until `visit` returns
+    /// `Ready`, and returns that. `Pending` from `visit` means "not finished
+    /// (or nothing to poll), go on to the next one"; `Pending` from here
+    /// means no woken child is left (the parent will be woken) or the
+    /// budget is spent (see [`poll_next`](ReadySet::poll_next)).
+    #[inline]
+    pub(crate) fn poll_woken<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut visit: impl FnMut(Woken<'_>) -> Poll<R>,
+    ) -> Poll<R> {
+        loop {
+            let index = std::task::ready!(self.poll_next(cx));
+            if let Poll::Ready(r) = visit(Woken { index, set: self }) {
+                return Poll::Ready(r);
+            }
+        }
+    }
+
     /// Rule 3.
     fn refill(&mut self, waker: &Waker) {
         let mut inner = self.shared.inner.lock();
@@ -168,7 +193,7 @@ impl ReadySet {
     /// # Panics
     ///
     /// If the child was released.
-    pub(crate) fn waker(&self, index: usize) -> Waker {
+    fn waker(&self, index: usize) -> Waker {
         Waker::from(self.wakers[index].clone().expect("polled a released child"))
     }
 
@@ -178,6 +203,39 @@ impl ReadySet {
         if let Some(slot) = self.wakers.get_mut(index) {
             *slot = None;
         }
+    }
+}
+
+/// A child that woke the parent, handed out by [`ReadySet::poll_woken`].
+#[derive(Debug)]
+pub(crate) struct Woken<'a> {
+    index: usize,
+    set: &'a mut ReadySet,
+}
+
+impl Woken<'_> {
+    /// The child's index.
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Runs `poll` with a context that carries the child's own waker, so
+    /// whatever it polls wakes the parent through this child's index.
+    ///
+    /// # Panics
+    ///
+    /// If the child was released (see [`ReadySet::waker`]).
+    #[inline]
+    pub(crate) fn poll<T>(&self, poll: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
+        let waker = self.set.waker(self.index);
+        poll(&mut Context::from_waker(&waker))
+    }
+
+    /// [`ReadySet::grow_to`], for children that learn of new siblings while
+    /// being visited (a `TaskGroup` taking its incoming tasks).
+    pub(crate) fn grow_to(&mut self, len: usize) {
+        self.set.grow_to(len);
     }
 }
 
@@ -217,5 +275,40 @@ mod tests {
             seen.push(i);
         }
         assert_eq!(seen, [2, 0]);
+    }
+
+    #[test]
+    fn poll_woken_skips_pending_children_and_polls_with_their_waker() {
+        let mut set = ReadySet::new(3);
+        let noop = Waker::noop();
+        let mut cx = Context::from_waker(noop);
+        let mut visited = Vec::new();
+        // Child 0 is not ready, child 1 is: 1 is handed back, 2 stays queued.
+        let got = set.poll_woken(&mut cx, |child| {
+            let i = child.index();
+            visited.push(i);
+            child.poll(|cx| {
+                // The context carries the child's own waker, not the parent's.
+                assert!(!cx.waker().will_wake(noop));
+                if i == 1 { Poll::Ready(i * 10) } else { Poll::Pending }
+            })
+        });
+        assert_eq!(got, Poll::Ready(10));
+        assert_eq!(visited, [0, 1]);
+        // The rest, then nothing: `Pending` once no woken child is left.
+        let got = set.poll_woken(&mut cx, |child| Poll::Ready(child.index()));
+        assert_eq!(got, Poll::Ready(2));
+        assert_eq!(set.poll_woken(&mut cx, |child| Poll::Ready(child.index())), Poll::Pending);
+        // A wake through the waker a child was polled with queues that child.
+        let mut saved = None;
+        set.waker(0).wake();
+        let _ = set.poll_woken(&mut cx, |child| {
+            saved = Some(child.poll(|cx| Poll::Ready(cx.waker().clone())));
+            Poll::<()>::Pending
+        });
+        if let Some(Poll::Ready(w)) = saved {
+            w.wake();
+        }
+        assert_eq!(set.poll_woken(&mut cx, |child| Poll::Ready(child.index())), Poll::Ready(0));
     }
 }

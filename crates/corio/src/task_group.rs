@@ -347,31 +347,32 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
         std::future::poll_fn(|cx| self.poll_join(cx)).await
     }
 
-    /// Moves newly spawned tasks from the shared state into `tasks`.
-    fn take_incoming(&mut self) {
-        let incoming = std::mem::take(&mut self.shared.state.lock().incoming);
+    /// Moves newly spawned tasks from the shared state into `tasks` (the
+    /// caller grows the ready set to match).
+    fn take_incoming(shared: &Shared<T, E>, tasks: &mut Vec<Option<Task<Option<T>>>>, values: &mut Vec<Option<T>>) {
+        let incoming = std::mem::take(&mut shared.state.lock().incoming);
         for (index, task) in incoming {
-            if self.tasks.len() <= index {
-                self.tasks.resize_with(index + 1, || None);
-                self.values.resize_with(index + 1, || None);
+            if tasks.len() <= index {
+                tasks.resize_with(index + 1, || None);
+                values.resize_with(index + 1, || None);
             }
-            self.tasks[index] = Some(task);
+            tasks[index] = Some(task);
         }
-        self.ready.grow_to(self.tasks.len());
     }
 
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<T>, GroupError<E>>> {
         loop {
-            let i = match self.ready.poll_next(cx) {
-                Poll::Ready(i) => i,
-                Poll::Pending => return self.try_finish(),
-            };
-            if i >= self.tasks.len() || self.tasks[i].is_none() {
-                self.take_incoming();
-            }
-            let Some(task) = self.tasks.get_mut(i).and_then(Option::as_mut) else { continue };
-            let waker = self.ready.waker(i);
-            let Poll::Ready(res) = Pin::new(task).poll(&mut Context::from_waker(&waker)) else { continue };
+            let (shared, tasks, values) = (&self.shared, &mut self.tasks, &mut self.values);
+            let polled = self.ready.poll_woken(cx, |mut child| {
+                let i = child.index();
+                if i >= tasks.len() || tasks[i].is_none() {
+                    Self::take_incoming(shared, tasks, values);
+                    child.grow_to(tasks.len());
+                }
+                let Some(task) = tasks.get_mut(i).and_then(Option::as_mut) else { return Poll::Pending };
+                child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
+            });
+            let Poll::Ready((i, res)) = polled else { return self.try_finish() };
             self.tasks[i] = None;
             self.ready.release(i);
             self.seen += 1;

@@ -96,14 +96,13 @@ impl<T> Wait<T> {
     /// Polls the tasks that woke us; `true` once `when` holds.
     fn poll_tasks(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         while self.remaining > 0 {
-            let i = std::task::ready!(self.ready.poll_next(cx));
-            if self.done[i] {
-                continue;
-            }
-            let waker = self.ready.waker(i);
-            if self.tasks[i].poll_done(&mut Context::from_waker(&waker)).is_pending() {
-                continue;
-            }
+            let i = std::task::ready!(self.ready.poll_woken(cx, |child| {
+                let i = child.index();
+                if self.done[i] {
+                    return Poll::Pending;
+                }
+                child.poll(|cx| self.tasks[i].poll_done(cx)).map(|()| i)
+            }));
             self.done[i] = true;
             self.remaining -= 1;
             match self.when {
