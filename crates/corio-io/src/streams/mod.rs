@@ -17,7 +17,7 @@ mod error;
 pub mod model;
 mod reader;
 mod server;
-mod transport;
+pub(crate) mod transport;
 mod writer;
 
 use std::io;
