@@ -41,4 +41,5 @@ pub use queue::{
     BaseQueue, Fifo, Get, GetError, Join, Lifo, LifoQueue, Priority, PriorityQueue, Put, PutError, Queue,
     QueueShutDown, Storage, TaskDoneError,
 };
+pub use queue::QueueStream;
 pub use semaphore::{Acquire, Permit, Semaphore};

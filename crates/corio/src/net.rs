@@ -25,4 +25,5 @@
 //! calls run there too (see `docs/io.md`).
 
 pub use corio_io::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+pub use corio_io::net::{TcpIncoming, UnixIncoming};
 pub use std::os::unix::net::SocketAddr as UnixSocketAddr;

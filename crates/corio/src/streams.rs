@@ -46,3 +46,4 @@ pub use corio_io::streams::{
     DEFAULT_HIGH_WATER, DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, Server, StreamReader, StreamWriter,
     from_tcp_stream, from_unix_stream, open_connection, start_server,
 };
+pub use corio_io::streams::Lines;

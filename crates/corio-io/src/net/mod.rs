@@ -12,6 +12,8 @@ mod udp;
 mod unix;
 
 pub use tcp::{TcpListener, TcpStream};
+pub use tcp::TcpIncoming;
+pub use unix::UnixIncoming;
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
