@@ -37,9 +37,9 @@ pub use condition::Condition;
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockFuture, Mutex, MutexGuard};
 pub use promise::{CallbackScheduler, Cancelled, InvalidStateError, Promise, PromiseError, create_future};
+pub use queue::QueueStream;
 pub use queue::{
     BaseQueue, Fifo, Get, GetError, Join, Lifo, LifoQueue, Priority, PriorityQueue, Put, PutError, Queue,
     QueueShutDown, Storage, TaskDoneError,
 };
-pub use queue::QueueStream;
 pub use semaphore::{Acquire, Permit, Semaphore};

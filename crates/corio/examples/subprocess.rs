@@ -67,10 +67,9 @@ fn main() {
             // Exec, not shell: `ls` of this crate, concurrently with `sh -c`.
             let mut ls = create_subprocess_exec("ls", [env!("CARGO_MANIFEST_DIR")]).await.unwrap();
             let mut sh = create_subprocess_shell("echo from-sh").await.unwrap();
-            let (ls_out, sh_out) = corio::gather!(
-                async move { ls.communicate(None).await.unwrap() },
-                async move { sh.communicate(None).await.unwrap() }
-            )
+            let (ls_out, sh_out) = corio::gather!(async move { ls.communicate(None).await.unwrap() }, async move {
+                sh.communicate(None).await.unwrap()
+            })
             .await
             .unwrap();
             assert!(String::from_utf8_lossy(&ls_out.stdout).contains("Cargo.toml"));

@@ -477,9 +477,7 @@ impl Process {
         match &self.watch {
             Watch::Pidfd(pidfd) => {
                 pidfd
-                    .async_io(Direction::Read, |_| {
-                        cell.try_wait()?.ok_or_else(|| io::ErrorKind::WouldBlock.into())
-                    })
+                    .async_io(Direction::Read, |_| cell.try_wait()?.ok_or_else(|| io::ErrorKind::WouldBlock.into()))
                     .await
             }
             Watch::Sigchld(reaper) => {
