@@ -376,3 +376,17 @@ fn as_completed_is_a_stream() {
         assert_eq!(got, [0, 1, 2, 3, 4]);
     });
 }
+
+// ---- auto traits (API.md: every stream type is Send + Sync + Unpin) ----
+
+#[test]
+fn stream_types_are_send_sync_unpin() {
+    fn check<T: Send + Sync + Unpin + std::fmt::Debug>() {}
+    check::<corio::time::Interval>();
+    check::<corio::signal::Signal>();
+    check::<corio::net::TcpIncoming<'static>>();
+    check::<corio::net::UnixIncoming<'static>>();
+    check::<corio::streams::Lines<'static>>();
+    check::<corio::sync::QueueStream<'static, corio::sync::Fifo<u8>>>();
+    check::<corio::AsCompleted<u8>>();
+}

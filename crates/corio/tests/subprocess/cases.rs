@@ -360,3 +360,18 @@ fn thousand_children_body() {
     assert!(max <= bound, "{max} threads for {N} children (bound {bound})");
     println!("threads: max {max}, bound {bound}");
 }
+
+#[test]
+fn process_types_are_send_sync_unpin() {
+    fn check<T: Send + Sync + Unpin + std::fmt::Debug>() {}
+    check::<corio::subprocess::Process>();
+    check::<corio::subprocess::Command>();
+    fn send<T: Send>(_: &T) {}
+    block(async {
+        let mut p = create_subprocess_exec("true", [] as [&str; 0]).await.unwrap();
+        send(&p.wait());
+        send(&p.communicate(None));
+        send(&create_subprocess_shell("true"));
+        p.wait().await.unwrap();
+    });
+}
