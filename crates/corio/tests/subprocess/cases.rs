@@ -105,6 +105,39 @@ fn communicate_feeds_stdin_and_closes_it() {
 }
 
 #[test]
+fn communicate_with_a_child_that_ignores_its_input_is_not_an_error() {
+    block(async {
+        let mut p = create_subprocess_shell("exec 0<&-; echo done").await.unwrap();
+        let out = p.communicate(Some(vec![b'x'; 4 << 20])).await.unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, b"done\n");
+    });
+}
+
+#[test]
+fn command_builder_sets_env_cwd_and_stdio() {
+    block(async {
+        let dir = std::env::temp_dir();
+        let mut p = Command::new("sh")
+            .args(["-c", "printf '%s|%s|%s' \"$CORIO_A\" \"$CORIO_B\" \"$(pwd -P)\""])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .envs([("CORIO_A", "a"), ("CORIO_B", "b")])
+            .env_remove("CORIO_B")
+            .current_dir(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(p.stdin.is_none() && p.stderr.is_none());
+        let out = p.communicate(None).await.unwrap();
+        let want = format!("a||{}", dir.canonicalize().unwrap().display());
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+        assert!(out.stderr.is_empty());
+    });
+}
+
+#[test]
 fn communicate_8mb_on_stdout_and_stderr_at_once() {
     block(async {
         let mut p = create_subprocess_shell(
