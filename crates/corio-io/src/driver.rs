@@ -145,6 +145,10 @@ pub(crate) struct Inner {
     pub(crate) timers: Mutex<TimerState>,
     pub(crate) reactor: Reactor,
     call_soon: Mutex<CallSoon>,
+    /// The runtime's SIGCHLD list of children, made on first use
+    /// (`process/mod.rs`, rule 1).
+    #[cfg(not(corio_loom))]
+    pub(crate) sigchld: Mutex<Option<crate::loom::Arc<crate::process::SigchldReaper>>>,
 }
 
 /// A handle to a runtime's I/O and time driver. The facade stores one in
@@ -180,6 +184,8 @@ pub fn new_driver(paused: bool) -> io::Result<(IoDriver, IoHandle)> {
         timers: Mutex::new(TimerState::new()),
         reactor: Reactor::new()?,
         call_soon: Mutex::new(CallSoon::new()),
+        #[cfg(not(corio_loom))]
+        sigchld: Mutex::new(None),
     });
     Ok((IoDriver { inner: inner.clone() }, IoHandle { inner }))
 }

@@ -10,13 +10,16 @@
 //! Where things are: `reactor/` (the poller, registrations, the readiness
 //! protocol), `time/` (the wheel, the clock, timers, `sleep`, `timeout`,
 //! callbacks), `driver.rs` (`park`/`unpark`, virtual time), `net/`
-//! (sockets), `streams/` (StreamReader, StreamWriter, Server), `signal.rs`,
+//! (sockets), `streams/` (StreamReader, StreamWriter, Server), `process/`
+//! (subprocesses and their reaping), `signal.rs`,
 //! `loom.rs` (the loom shim). The protocols are written down, as numbered
 //! rules, at the top of each of those files and in `docs/io.md`.
 
 mod driver;
 mod loom;
 pub mod net;
+#[cfg(not(corio_loom))]
+pub mod process;
 mod reactor;
 pub mod signal;
 pub mod streams;

@@ -17,8 +17,13 @@
 //!    SIGINT is not killed by a later SIGINT.
 
 use std::fmt;
+use std::future::poll_fn;
 use std::io::{self, Write};
 use std::os::unix::net::UnixStream as StdUnixStream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_io::AsyncRead;
 
 use crate::net::UnixStream;
 
@@ -53,7 +58,13 @@ impl SignalKind {
     }
 }
 
-/// A registered listener for one kind of signal; see [`signal`].
+/// A registered listener for one kind of signal; see [`signal`]. Also a
+/// `futures_core::Stream` of deliveries (`()` each; it never ends while the
+/// `Signal` lives).
+///
+/// Cancel-safe: a delivery is consumed only in the poll that reports it, so
+/// a `recv()` (or a stream `next()`) dropped before, or after its wake-up but
+/// before its next poll, leaves it for the next call.
 pub struct Signal {
     kind: SignalKind,
     id: Option<signal_hook_registry::SigId>,
@@ -94,14 +105,20 @@ impl Signal {
     /// Rule 2: waits for the next delivery. Always `Some(())` (the stream
     /// of a signal never ends while the `Signal` lives).
     pub async fn recv(&mut self) -> Option<()> {
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// `recv` as a poll function.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
         let mut buf = [0u8; 64];
         loop {
-            match self.reader.read(&mut buf).await {
+            match AsyncRead::poll_read(Pin::new(&mut &self.reader), cx, &mut buf) {
+                Poll::Pending => return Poll::Pending,
                 // Up to 64 queued deliveries are consumed at once.
-                Ok(n) if n > 0 => return Some(()),
-                Ok(_) => return None,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return None,
+                Poll::Ready(Ok(n)) if n > 0 => return Poll::Ready(Some(())),
+                Poll::Ready(Ok(_)) => return Poll::Ready(None),
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Poll::Ready(Err(_)) => return Poll::Ready(None),
             }
         }
     }
@@ -109,6 +126,14 @@ impl Signal {
     /// The kind listened for.
     pub fn kind(&self) -> SignalKind {
         self.kind
+    }
+}
+
+impl futures_core::Stream for Signal {
+    type Item = ();
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        self.get_mut().poll_recv(cx)
     }
 }
 

@@ -37,6 +37,7 @@ pub use condition::Condition;
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockFuture, Mutex, MutexGuard};
 pub use promise::{CallbackScheduler, Cancelled, InvalidStateError, Promise, PromiseError, create_future};
+pub use queue::QueueStream;
 pub use queue::{
     BaseQueue, Fifo, Get, GetError, Join, Lifo, LifoQueue, Priority, PriorityQueue, Put, PutError, Queue,
     QueueShutDown, Storage, TaskDoneError,

@@ -4,69 +4,55 @@
 //! awaitables]`.
 //!
 //! Rust has no async generators yet: the generator's body runs as a task
-//! that sends each value into a bounded `Queue` (put waits for room, like
-//! a generator waits for the next `anext`), and a `Stream` reads it. The
-//! task is cancelled when the stream is dropped — like `aclose()`.
+//! that puts each value into a bounded `Queue` (put waits for room, like a
+//! generator waits for the next `anext`) and shuts the queue down when it
+//! returns; `Queue::stream()` reads the values and ends there
+//! (`StopAsyncIteration`). Dropping the generator cancels the task — like
+//! `aclose()`. futures-lite's `StreamExt` gives `next` (`anext`) and
+//! `collect` (the async comprehension).
 //!
 //! Run with `cargo run -p corio --example seed_async_generator`.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use corio::sync::Queue;
-use futures_core::Stream;
+use corio::sync::{Fifo, Queue, QueueStream};
+use futures_lite::{StreamExt, stream};
 
-/// A stream fed by a producer task.
+/// A generator: its body's task and the queue it yields into.
 struct AsyncGenerator<T> {
-    queue: Queue<Option<T>>,
-    _producer: corio::Task<()>,
-    next: Option<Pin<Box<dyn std::future::Future<Output = Option<T>> + Send>>>,
+    queue: Queue<T>,
+    _body: corio::Task<()>,
 }
 
-/// Turns "a body that yields through `y`" into a stream.
-fn async_generator<T, F, Fut>(body: F) -> AsyncGenerator<T>
-where
-    T: Send + 'static,
-    F: FnOnce(Queue<Option<T>>) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let queue = Queue::new(1);
-    let tx = queue.clone();
-    let fut = body(queue.clone());
-    let producer = corio::create_task(async move {
-        fut.await;
-        let _ = tx.put(None).await; // StopAsyncIteration
-    });
-    AsyncGenerator { queue, _producer: producer, next: None }
-}
-
-impl<T: Send + 'static> Stream for AsyncGenerator<T> {
-    type Item = T;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        if self.next.is_none() {
-            let q = self.queue.clone();
-            self.next = Some(Box::pin(async move { q.get().await.ok().flatten() }));
-        }
-        let item = std::task::ready!(self.next.as_mut().unwrap().as_mut().poll(cx));
-        self.next = None;
-        Poll::Ready(item)
+impl<T: Send + 'static> AsyncGenerator<T> {
+    /// Runs `body`, which yields with `y.put(value).await`.
+    fn new<F, Fut>(body: F) -> AsyncGenerator<T>
+    where
+        F: FnOnce(Queue<T>) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let queue = Queue::new(1);
+        let fut = body(queue.clone());
+        let done = queue.clone();
+        let task = corio::create_task(async move {
+            fut.await;
+            done.shutdown(false); // return: the consumer drains, then stops
+        });
+        AsyncGenerator { queue, _body: task }
     }
-}
 
-impl<T> Unpin for AsyncGenerator<T> {}
-
-async fn anext<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
-    std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await
+    /// The values, for `async for`.
+    fn iter(&self) -> QueueStream<'_, Fifo<T>> {
+        self.queue.stream()
+    }
 }
 
 /// `async def async_generator(): for i in range(10): await sleep; yield i`
 fn numbers() -> AsyncGenerator<u32> {
-    async_generator(|y| async move {
+    AsyncGenerator::new(|y| async move {
         for i in 0..10 {
             corio::sleep(Duration::from_millis(2)).await;
-            let _ = y.put(Some(i)).await; // yield i
+            let _ = y.put(i).await; // yield i
         }
     })
 }
@@ -79,19 +65,21 @@ async fn fetch_data(item: u32) -> String {
 fn main() {
     corio::run(async {
         // async for result in async_generator(): print(result)
-        let mut gen_ = numbers();
-        while let Some(result) = anext(&mut gen_).await {
+        let gen_ = numbers();
+        let mut it = gen_.iter();
+        while let Some(result) = it.next().await {
             print!("{result} ");
         }
         println!();
 
         // results = [item async for item in async_generator()]
-        let mut results = Vec::new();
-        let mut gen_ = numbers();
-        while let Some(item) = anext(&mut gen_).await {
-            results.push(item);
-        }
+        let results: Vec<u32> = numbers().iter().collect().await;
+        assert_eq!(results, (0..10).collect::<Vec<_>>());
         println!("{results:?}");
+
+        // [item async for item in gen() if item % 2 == 0]
+        let evens: Vec<u32> = numbers().iter().filter(|i| i % 2 == 0).collect().await;
+        println!("evens: {evens:?}");
 
         // async_list = [x * 2 for x in await get_data()] (and set, dict)
         let data = async { vec![1, 2, 3, 4, 5] }.await;
@@ -102,10 +90,7 @@ fn main() {
 
         // results = [await x for x in awaitables] — one after the other.
         let awaitables: Vec<_> = (0..5).map(fetch_data).collect();
-        let mut results = Vec::new();
-        for x in awaitables {
-            results.push(x.await);
-        }
+        let results: Vec<String> = stream::iter(awaitables).then(|x| x).collect().await;
         println!("{results:?}");
     });
 }

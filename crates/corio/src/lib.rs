@@ -33,6 +33,7 @@ pub mod net;
 mod runtime;
 pub mod signal;
 pub mod streams;
+pub mod subprocess;
 pub mod sync;
 pub mod time;
 

@@ -24,5 +24,6 @@
 //! Host names are resolved on the blocking pool; the TCP and Unix connect
 //! calls run there too (see `docs/io.md`).
 
+pub use corio_io::net::{TcpIncoming, UnixIncoming};
 pub use corio_io::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
 pub use std::os::unix::net::SocketAddr as UnixSocketAddr;

@@ -42,6 +42,7 @@
 //! connection broke; a handler that panics is logged and the server keeps
 //! serving.
 
+pub use corio_io::streams::Lines;
 pub use corio_io::streams::{
     DEFAULT_HIGH_WATER, DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, Server, StreamReader, StreamWriter,
     from_tcp_stream, from_unix_stream, open_connection, start_server,

@@ -11,8 +11,10 @@ mod tcp;
 mod udp;
 mod unix;
 
+pub use tcp::TcpIncoming;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
+pub use unix::UnixIncoming;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 pub(crate) use addr::resolve;

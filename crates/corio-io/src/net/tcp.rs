@@ -213,3 +213,35 @@ macro_rules! impl_async_rw {
 pub(crate) use impl_async_rw;
 
 impl_async_rw!(TcpStream);
+
+/// The accepted connections of a [`TcpListener`] as a
+/// `futures_core::Stream` (asyncio's `async for` over a server socket);
+/// see [`TcpListener::incoming`].
+#[must_use = "streams do nothing unless polled"]
+pub struct TcpIncoming<'a> {
+    listener: &'a TcpListener,
+}
+
+impl TcpListener {
+    /// The accepted connections as a stream of `io::Result<TcpStream>`; it
+    /// never ends on its own. Cancel-safe: a connection is taken from the
+    /// kernel's queue only in the poll that yields it, so dropping the
+    /// stream (or a `next()` on it) loses none — the next `accept` gets it.
+    pub fn incoming(&self) -> TcpIncoming<'_> {
+        TcpIncoming { listener: self }
+    }
+}
+
+impl futures_core::Stream for TcpIncoming<'_> {
+    type Item = io::Result<TcpStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener.poll_accept(cx).map(|res| Some(res.map(|(s, _)| s)))
+    }
+}
+
+impl fmt::Debug for TcpIncoming<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpIncoming").field("listener", self.listener).finish()
+    }
+}

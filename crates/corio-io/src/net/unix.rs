@@ -172,3 +172,36 @@ impl UnixDatagram {
         self.io.get_ref().local_addr()
     }
 }
+
+/// The accepted connections of a [`UnixListener`] as a
+/// `futures_core::Stream`; see [`UnixListener::incoming`].
+#[must_use = "streams do nothing unless polled"]
+pub struct UnixIncoming<'a> {
+    listener: &'a UnixListener,
+}
+
+impl UnixListener {
+    /// The accepted connections as a stream of `io::Result<UnixStream>`;
+    /// it never ends on its own. Cancel-safe: a connection is taken from
+    /// the kernel's queue only in the poll that yields it.
+    pub fn incoming(&self) -> UnixIncoming<'_> {
+        UnixIncoming { listener: self }
+    }
+}
+
+impl futures_core::Stream for UnixIncoming<'_> {
+    type Item = io::Result<UnixStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .io
+            .poll_io(cx, Direction::Read, |l| l.accept())
+            .map(|res| Some(res.and_then(|(s, _)| UnixStream::from_std(s))))
+    }
+}
+
+impl fmt::Debug for UnixIncoming<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixIncoming").field("listener", self.listener).finish()
+    }
+}

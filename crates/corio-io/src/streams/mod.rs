@@ -17,14 +17,14 @@ mod error;
 pub mod model;
 mod reader;
 mod server;
-mod transport;
+pub(crate) mod transport;
 mod writer;
 
 use std::io;
 use std::sync::Arc;
 
 pub use error::{IncompleteReadError, LimitOverrunError};
-pub use reader::{DEFAULT_LIMIT, StreamReader};
+pub use reader::{DEFAULT_LIMIT, Lines, StreamReader};
 pub use server::{Server, start_server};
 pub use writer::{DEFAULT_HIGH_WATER, StreamWriter};
 

@@ -241,6 +241,75 @@ impl StreamReader {
     }
 }
 
+/// The lines of a [`StreamReader`] as a `futures_core::Stream`; see
+/// [`StreamReader::lines`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Lines<'a> {
+    reader: &'a mut StreamReader,
+    /// Bytes at the front of the buffer already searched for `\n`.
+    searched: usize,
+}
+
+impl fmt::Debug for Lines<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lines").field("reader", &self.reader).finish()
+    }
+}
+
+impl StreamReader {
+    /// The lines as a stream — asyncio's `async for line in reader`: each
+    /// item is a line with its `\n` (the last one may lack it), the stream
+    /// ends at EOF, and a line over the limit is an `Err` item
+    /// (`LimitOverrunError`, the line dropped as `readline` does), after
+    /// which the stream goes on. Cancel-safe (rule 2): a line is taken from
+    /// the buffer only in the poll that yields it.
+    pub fn lines(&mut self) -> Lines<'_> {
+        Lines { reader: self, searched: 0 }
+    }
+
+    fn poll_line(&mut self, cx: &mut Context<'_>, searched: &mut usize) -> Poll<Option<io::Result<Vec<u8>>>> {
+        loop {
+            let data = self.data();
+            let from = (*searched).min(data.len());
+            if let Some(i) = data[from..].iter().position(|&b| b == b'\n').map(|i| i + from) {
+                *searched = 0;
+                if i > self.limit {
+                    // Rule 3, as `readline`: drop the line and its `\n`.
+                    self.consume_bytes(i + 1);
+                    return Poll::Ready(Some(Err(LimitOverrunError { consumed: i }.into())));
+                }
+                return Poll::Ready(Some(Ok(self.take(i + 1))));
+            }
+            let len = data.len();
+            *searched = len;
+            if len > self.limit {
+                *searched = 0;
+                self.consume_bytes(len);
+                return Poll::Ready(Some(Err(LimitOverrunError { consumed: len }.into())));
+            }
+            if self.eof {
+                *searched = 0;
+                if len == 0 {
+                    return Poll::Ready(None);
+                }
+                return Poll::Ready(Some(Ok(self.take(len))));
+            }
+            if let Err(e) = ready!(self.poll_fill(cx)) {
+                return Poll::Ready(Some(Err(e)));
+            }
+        }
+    }
+}
+
+impl futures_core::Stream for Lines<'_> {
+    type Item = io::Result<Vec<u8>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.reader.poll_line(cx, &mut this.searched)
+    }
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() == 1 {
         return haystack.iter().position(|&b| b == needle[0]);

@@ -26,6 +26,7 @@
 
 mod error;
 mod storage;
+mod stream;
 
 use core::fmt;
 use core::future::Future;
@@ -34,6 +35,7 @@ use core::task::{Context, Poll};
 
 pub use self::error::{GetError, PutError, QueueShutDown, TaskDoneError};
 pub use self::storage::{Fifo, Lifo, Priority, Storage};
+pub use self::stream::QueueStream;
 use crate::loom::{Arc, Mutex};
 use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
