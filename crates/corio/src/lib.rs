@@ -35,6 +35,8 @@ pub mod signal;
 pub mod streams;
 pub mod sync;
 pub mod time;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 // The asyncio layer (issue 5): combinators, threadsafe calls, executors.
 mod as_completed;
