@@ -26,8 +26,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{IncompleteReadError, LimitOverrunError};
-pub use reader::{DEFAULT_LIMIT, StreamReader};
 pub use options::{ConnectOptions, DEFAULT_BACKLOG, DEFAULT_TLS_HANDSHAKE_TIMEOUT, ExtraInfo, ServerOptions};
+pub use reader::{DEFAULT_LIMIT, StreamReader};
 pub use server::{Server, start_server, start_server_with, start_unix_server};
 pub use writer::{DEFAULT_HIGH_WATER, StreamWriter};
 
