@@ -80,7 +80,8 @@ impl Shared {
     }
 }
 
-/// A running TCP server (asyncio's `Server`), made by [`start_server`].
+/// A running server (asyncio's `Server`), made by [`start_server`],
+/// [`start_server_with`] or [`start_unix_server`].
 pub struct Server {
     shared: Arc<Shared>,
 }
@@ -181,6 +182,16 @@ enum Accepted {
     Unix(UnixStream),
 }
 
+impl Accepted {
+    /// Who connected, for the log.
+    fn peer(&self) -> String {
+        match self {
+            Accepted::Tcp(s) => s.peer_addr().map_or_else(|e| format!("<{e}>"), |a| a.to_string()),
+            Accepted::Unix(_) => "a Unix-domain peer".to_string(),
+        }
+    }
+}
+
 /// What each connection's task needs besides the handler (rule 4).
 struct ConnSetup {
     opts: ServerOptions,
@@ -260,10 +271,11 @@ where
             let _guard = guard;
             // Rule 4: the handler sees only connections whose set-up (the
             // TLS handshake) succeeded.
+            let peer = conn.peer();
             let (reader, writer) = match setup.streams(conn).await {
                 Ok(pair) => pair,
                 Err(e) => {
-                    eprintln!("corio: dropping a connection whose set-up failed: {e}");
+                    eprintln!("corio: dropping the connection from {peer}: its set-up failed: {e}");
                     return;
                 }
             };
