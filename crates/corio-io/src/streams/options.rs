@@ -189,6 +189,18 @@ pub struct ExtraInfo {
 }
 
 impl ExtraInfo {
+    /// A socket's addresses, nothing about TLS (yet).
+    pub(crate) fn of_addrs(peername: Option<SocketAddr>, sockname: Option<SocketAddr>) -> ExtraInfo {
+        ExtraInfo {
+            peername,
+            sockname,
+            #[cfg(feature = "tls")]
+            alpn: None,
+            #[cfg(feature = "tls")]
+            peer_certificates: None,
+        }
+    }
+
     /// The peer's address (`None` on a Unix-domain socket).
     pub fn peername(&self) -> Option<SocketAddr> {
         self.peername

@@ -50,7 +50,7 @@ impl Transport for TcpStream {
     }
 
     fn extra_info(&self) -> ExtraInfo {
-        ExtraInfo { peername: self.peer_addr().ok(), sockname: self.local_addr().ok(), ..ExtraInfo::default() }
+        ExtraInfo::of_addrs(self.peer_addr().ok(), self.local_addr().ok())
     }
 }
 
