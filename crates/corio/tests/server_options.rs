@@ -206,3 +206,17 @@ fn options_are_by_value_builders_with_asyncio_defaults() {
     assert!(text.contains("reuse_port: true") && text.contains("backlog: 7") && text.contains("5s"), "{text}");
     assert_eq!(corio::streams::DEFAULT_TLS_HANDSHAKE_TIMEOUT, std::time::Duration::from_secs(60));
 }
+
+#[test]
+fn the_new_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    runtime(1).block_on(async {
+        send(&corio::net::TcpStream::connect("127.0.0.1:1"));
+        send(&corio::net::UnixStream::connect("/nonexistent"));
+        send(&TcpListener::bind_with("127.0.0.1:0", &ServerOptions::new()));
+        send(&open_connection_with("127.0.0.1", 1, ConnectOptions::new()));
+        send(&open_unix_connection("/nonexistent"));
+        send(&start_server_with(echo, "127.0.0.1", 0, ServerOptions::new()));
+        send(&start_unix_server(echo, "/nonexistent/x"));
+    });
+}

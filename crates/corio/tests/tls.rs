@@ -299,6 +299,50 @@ fn close_sends_close_notify_so_the_peer_reads_a_clean_eof() {
 }
 
 #[test]
+fn an_eof_without_close_notify_is_an_unexpected_eof_error() {
+    with_timeout(LIMIT, || {
+        runtime(2).block_on(async {
+            let (cert, key) = self_signed();
+            let server_cfg = tls::server_config(cert.as_bytes(), key.as_bytes()).unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let server = corio::create_task(async move {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let mut s = tls::accept(server_cfg, tcp).await.unwrap();
+                write_all(&mut s, b"truncated").await.unwrap();
+                // Closes the socket under the session: no close_notify.
+                drop(s.into_inner());
+            });
+            let opts = ConnectOptions::new().tls(tls::client_config(cert.as_bytes()).unwrap());
+            let (mut r, _w) = open_connection_with("127.0.0.1", port, opts).await.unwrap();
+            let mut got = Vec::new();
+            let err = loop {
+                match r.read(4096).await {
+                    Ok(chunk) if chunk.is_empty() => panic!("a truncated stream read as a clean EOF"),
+                    Ok(chunk) => got.extend_from_slice(&chunk),
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(got, b"truncated");
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+            server.await.unwrap();
+        })
+    });
+}
+
+#[test]
+fn tls_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let cfg = tls::client_config(self_signed().0.as_bytes()).unwrap();
+    runtime(1).block_on(async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tcp = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        send(&tls::connect(cfg.clone(), "localhost", tcp));
+        send(&open_connection_with("127.0.0.1", 1, ConnectOptions::new().tls(cfg)));
+    });
+}
+
+#[test]
 fn bad_pem_is_a_clear_error() {
     let err = tls::client_config(b"not a pem").unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);

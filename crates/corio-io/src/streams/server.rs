@@ -22,14 +22,14 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
+use std::os::unix::fs::MetadataExt;
 use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::Weak;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
-
-use std::path::{Path, PathBuf};
-use std::sync::Weak;
 
 use super::{ServerOptions, StreamReader, StreamWriter, from_tcp_stream, from_unix_stream};
 use crate::driver::panic_message;
@@ -46,8 +46,9 @@ struct State {
 
 struct Shared {
     addrs: Vec<SocketAddr>,
-    /// A Unix server's socket file, removed when it closes.
-    unix_path: Option<PathBuf>,
+    /// A Unix server's socket file and its (device, inode), removed when
+    /// the server closes if it is still the same file.
+    unix_path: Option<(PathBuf, (u64, u64))>,
     state: Mutex<State>,
 }
 
@@ -62,8 +63,11 @@ impl Shared {
         // Dropping the accept tasks cancels them (rule 2).
         let first_close = !tasks.is_empty();
         drop(tasks);
-        if first_close && let Some(path) = &self.unix_path {
-            let _ = std::fs::remove_file(path);
+        if first_close && let Some((path, id)) = &self.unix_path {
+            // Not a file someone else bound at the same path since.
+            if std::fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == *id) {
+                let _ = std::fs::remove_file(path);
+            }
         }
         wakers.into_iter().for_each(Waker::wake);
     }
@@ -141,8 +145,7 @@ where
 {
     let path = path.as_ref().to_path_buf();
     if let Ok(meta) = std::fs::symlink_metadata(&path) {
-        use std::os::unix::fs::FileTypeExt;
-        if !meta.file_type().is_socket() {
+        if !std::os::unix::fs::FileTypeExt::is_socket(&meta.file_type()) {
             return Err(io::Error::new(
                 io::ErrorKind::AddrInUse,
                 format!("{} exists and is not a socket", path.display()),
@@ -151,7 +154,9 @@ where
         std::fs::remove_file(&path)?;
     }
     let listener = UnixListener::bind(&path)?;
-    Ok(serve(handler, vec![Listener::Unix(listener)], Vec::new(), Some(path), ServerOptions::new()))
+    let meta = std::fs::symlink_metadata(&path)?;
+    let unix_path = Some((path, (meta.dev(), meta.ino())));
+    Ok(serve(handler, vec![Listener::Unix(listener)], Vec::new(), unix_path, ServerOptions::new()))
 }
 
 /// A listening socket of a server.
@@ -228,7 +233,7 @@ fn serve<H, Fut>(
     handler: H,
     listeners: Vec<Listener>,
     addrs: Vec<SocketAddr>,
-    unix_path: Option<PathBuf>,
+    unix_path: Option<(PathBuf, (u64, u64))>,
     opts: ServerOptions,
 ) -> Server
 where
