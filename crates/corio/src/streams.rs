@@ -44,7 +44,7 @@
 //!
 //! asyncio's keyword arguments are the by-value builders [`ConnectOptions`]
 //! ([`open_connection_with`]) and [`ServerOptions`] ([`start_server_with`]):
-//! `ssl=` (`tls(..)`, feature `tls`; see [`corio::tls`](crate)),
+//! `ssl=` (`tls(..)`, feature `tls`; see `corio::tls`),
 //! `server_hostname`, `limit`, `ssl_handshake_timeout` (default 60 s),
 //! `reuse_port`, `backlog`. Over TLS a server calls the handler only after a
 //! successful handshake; a failed or stalled one is logged and dropped.
