@@ -42,7 +42,7 @@ pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader,
 }
 
 /// [`open_connection`] with asyncio's keyword arguments: `ssl=`
-/// ([`ConnectOptions::tls`], feature `tls`), `server_hostname`, `limit`,
+/// (`ConnectOptions::tls`, feature `tls`), `server_hostname`, `limit`,
 /// `ssl_handshake_timeout`. Over TLS the handshake is finished before this
 /// returns; a server the config does not trust is an `io::Error` naming
 /// why, a handshake past the timeout one of kind `TimedOut`.

@@ -108,7 +108,7 @@ where
 }
 
 /// [`start_server`] with asyncio's keyword arguments: `ssl=`
-/// ([`ServerOptions::tls`], feature `tls`), `reuse_port`, `backlog`,
+/// (`ServerOptions::tls`, feature `tls`), `reuse_port`, `backlog`,
 /// `limit`, `ssl_handshake_timeout` (rule 4).
 pub async fn start_server_with<H, Fut>(handler: H, host: &str, port: u16, opts: ServerOptions) -> io::Result<Server>
 where
