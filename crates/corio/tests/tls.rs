@@ -331,7 +331,12 @@ fn an_eof_without_close_notify_is_an_unexpected_eof_error() {
 }
 
 #[test]
-fn tls_futures_are_send() {
+fn tls_futures_are_send_and_the_types_send_sync_unpin() {
+    fn auto<T: Send + Sync + Unpin + std::fmt::Debug>() {}
+    auto::<tls::TlsStream<TcpStream>>();
+    auto::<ConnectOptions>();
+    auto::<ServerOptions>();
+    auto::<corio::streams::ExtraInfo>();
     fn send<T: Send>(_: &T) {}
     let cfg = tls::client_config(self_signed().0.as_bytes()).unwrap();
     runtime(1).block_on(async move {
