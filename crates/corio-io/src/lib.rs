@@ -24,6 +24,8 @@ mod reactor;
 pub mod signal;
 pub mod streams;
 pub mod time;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use driver::{IoDriver, IoHandle, new_driver};
 pub use time::{CallbackHandle, TimeoutError};

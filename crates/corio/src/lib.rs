@@ -36,6 +36,8 @@ pub mod streams;
 pub mod subprocess;
 pub mod sync;
 pub mod time;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 // The asyncio layer: combinators, threadsafe calls, executors.
 mod as_completed;

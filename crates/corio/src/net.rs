@@ -21,8 +21,12 @@
 //! });
 //! ```
 //!
-//! Host names are resolved on the blocking pool; the TCP and Unix connect
-//! calls run there too (see `docs/io.md`).
+//! Host names are resolved on the blocking pool; the TCP and Unix connects
+//! are non-blocking `connect(2)` calls finished on the reactor (no thread
+//! per connect; dropping the future aborts the attempt). Listener socket
+//! options (`SO_REUSEPORT`, backlog) go through
+//! [`TcpListener::bind_with`] and [`ServerOptions`](crate::streams::ServerOptions)
+//! (see `docs/io.md`).
 
 pub use corio_io::net::{TcpIncoming, UnixIncoming};
 pub use corio_io::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};

@@ -41,9 +41,18 @@
 //! high-water mark (64 KiB, low = high/4), and returns the error once the
 //! connection broke; a handler that panics is logged and the server keeps
 //! serving.
+//!
+//! asyncio's keyword arguments are the by-value builders [`ConnectOptions`]
+//! ([`open_connection_with`]) and [`ServerOptions`] ([`start_server_with`]):
+//! `ssl=` (`tls(..)`, feature `tls`; see `corio::tls`),
+//! `server_hostname`, `limit`, `ssl_handshake_timeout` (default 60 s),
+//! `reuse_port`, `backlog`. Over TLS a server calls the handler only after a
+//! successful handshake; a failed or stalled one is logged and dropped.
 
 pub use corio_io::streams::Lines;
 pub use corio_io::streams::{
-    DEFAULT_HIGH_WATER, DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, Server, StreamReader, StreamWriter,
-    from_tcp_stream, from_unix_stream, open_connection, start_server,
+    ConnectOptions, DEFAULT_BACKLOG, DEFAULT_HIGH_WATER, DEFAULT_LIMIT, DEFAULT_TLS_HANDSHAKE_TIMEOUT, ExtraInfo,
+    IncompleteReadError, LimitOverrunError, Server, ServerOptions, StreamReader, StreamWriter, from_tcp_stream,
+    from_unix_stream, open_connection, open_connection_with, open_unix_connection, start_server, start_server_with,
+    start_unix_server,
 };

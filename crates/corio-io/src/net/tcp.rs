@@ -3,10 +3,13 @@
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
+
+use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::{each_addr, resolve};
 use crate::reactor::registration::PollEvented;
@@ -29,6 +32,30 @@ impl TcpListener {
     pub async fn bind<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpListener> {
         let addrs = resolve(addr).await?;
         let std = each_addr(&addrs, std::net::TcpListener::bind)?;
+        TcpListener::from_std(std)
+    }
+
+    /// Binds to `addr` with `opts`' socket options: `SO_REUSEADDR` (as
+    /// `bind`), `SO_REUSEPORT` if [`reuse_port`](crate::streams::ServerOptions::reuse_port),
+    /// and the listen [`backlog`](crate::streams::ServerOptions::backlog).
+    /// Host names are resolved on the blocking pool; the first address that
+    /// binds wins.
+    pub async fn bind_with<A: ToSocketAddrs + Send + 'static>(
+        addr: A,
+        opts: &crate::streams::ServerOptions,
+    ) -> io::Result<TcpListener> {
+        let addrs = resolve(addr).await?;
+        let backlog = i32::try_from(opts.backlog).unwrap_or(i32::MAX);
+        let std = each_addr(&addrs, |a| {
+            let socket = Socket::new(Domain::for_address(a), Type::STREAM, Some(Protocol::TCP))?;
+            socket.set_reuse_address(true)?;
+            if opts.reuse_port {
+                socket.set_reuse_port(true)?;
+            }
+            socket.bind(&a.into())?;
+            socket.listen(backlog)?;
+            Ok(std::net::TcpListener::from(socket))
+        })?;
         TcpListener::from_std(std)
     }
 
@@ -79,15 +106,39 @@ impl fmt::Debug for TcpStream {
 }
 
 impl TcpStream {
-    /// Connects to `addr`, trying each resolved address in turn. Name
-    /// resolution and the connect itself run on the blocking pool.
+    /// Connects to `addr`, trying each resolved address in turn (the last
+    /// error if none answers). Only name resolution uses the blocking pool:
+    /// the connect itself is a non-blocking `connect(2)` finished on the
+    /// reactor (`EINPROGRESS`, wait until writable, read `SO_ERROR`).
+    /// Dropping the future aborts the attempt and closes its socket.
     pub async fn connect<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpStream> {
         let addrs = resolve(addr).await?;
-        let connected = corio_sched::to_thread(move || each_addr(&addrs, std::net::TcpStream::connect)).await;
-        let std = connected.map_err(|e| io::Error::other(format!("connect failed: {e}")))??;
-        TcpStream::from_std(std)
+        let mut last = None;
+        for a in &addrs {
+            match TcpStream::connect_addr(*a).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "could not resolve to any address")))
     }
 
+    /// One non-blocking connect to `addr` on the reactor.
+    async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_nonblocking(true)?;
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+        // Registered while connecting: dropping `stream` (this future)
+        // deregisters and closes the socket, which aborts the connect.
+        let stream = TcpStream { io: PollEvented::new_current(std::net::TcpStream::from(socket))? };
+        stream.io.async_io(Direction::Write, connect_finished).await?;
+        Ok(stream)
+    }
     /// Registers a connected std stream with the current runtime.
     ///
     /// # Panics
@@ -121,6 +172,21 @@ impl TcpStream {
     /// Shuts down the read half, the write half, or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
+    }
+}
+
+/// Whether a non-blocking connect has finished: its error (`SO_ERROR`) if
+/// it failed, `WouldBlock` while it is still in progress (a spurious
+/// wake-up), `Ok` once connected. Shared by TCP and Unix streams.
+pub(crate) fn connect_finished<S: AsFd>(s: &S) -> io::Result<()> {
+    let sock = socket2::SockRef::from(s);
+    if let Some(e) = sock.take_error()? {
+        return Err(e);
+    }
+    match sock.peer_addr() {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::ErrorKind::WouldBlock.into()),
+        Err(e) => Err(e),
     }
 }
 

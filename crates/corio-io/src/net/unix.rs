@@ -4,9 +4,10 @@ use std::fmt;
 use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::{self as std_unix, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_io::{AsyncRead, AsyncWrite};
 
@@ -65,12 +66,34 @@ impl fmt::Debug for UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket at `path` (the connect runs on the blocking
-    /// pool: it can block while the listener's backlog is full).
+    /// Connects to the socket at `path` with a non-blocking `connect(2)`
+    /// (no blocking-pool thread). While the listener's backlog is full
+    /// (`EAGAIN`; Linux has no "in progress" state for Unix sockets) the
+    /// connect is retried with a growing pause, 1 ms up to 50 ms, as a
+    /// blocking connect would wait; wrap it in a timeout to bound it.
+    /// Dropping the future aborts the attempt and closes its socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let path: PathBuf = path.as_ref().to_path_buf();
-        let connected = corio_sched::to_thread(move || std_unix::UnixStream::connect(path)).await;
-        UnixStream::from_std(connected.map_err(|e| io::Error::other(format!("connect failed: {e}")))??)
+        let addr = socket2::SockAddr::unix(path.as_ref())?;
+        let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match socket.connect(&addr) {
+                Ok(()) => break,
+                Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {
+                    let stream = UnixStream { io: PollEvented::new_current(std_unix::UnixStream::from(socket))? };
+                    stream.io.async_io(Direction::Write, super::tcp::connect_finished).await?;
+                    return Ok(stream);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    crate::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(UnixStream { io: PollEvented::new_current(std_unix::UnixStream::from(socket))? })
     }
 
     /// A connected pair.

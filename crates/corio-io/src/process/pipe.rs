@@ -121,14 +121,18 @@ impl Transport for PipeWriter {
         }
     }
 
-    fn shutdown(&self, _how: Shutdown) -> io::Result<()> {
+    fn poll_shutdown(&self, _cx: &mut Context<'_>, _how: Shutdown) -> Poll<io::Result<()>> {
         // Rule 3.
         let fd = self.fd.lock().take();
         drop(fd);
-        Ok(())
+        Poll::Ready(Ok(()))
     }
 
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         Err(io::Error::new(io::ErrorKind::Unsupported, "a pipe to a child process has no peer address"))
+    }
+
+    fn extra_info(&self) -> crate::streams::ExtraInfo {
+        crate::streams::ExtraInfo::default()
     }
 }

@@ -12,21 +12,29 @@
 //! 3. `serve_forever` returns when the server is closed; if its future is
 //!    dropped first (the caller was cancelled) it closes the server, as
 //!    asyncio's does. Only one `serve_forever` may run at a time.
+//! 4. A connection is set up in its own task before the handler runs:
+//!    over TLS the handshake comes first, bounded by the handshake timeout
+//!    (asyncio's `ssl_handshake_timeout`). A connection whose set-up fails
+//!    or times out is logged and dropped; the handler never sees it and
+//!    the server keeps accepting meanwhile.
 
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
+use std::os::unix::fs::MetadataExt;
 use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::Weak;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::{StreamReader, StreamWriter, from_tcp_stream};
+use super::{ServerOptions, StreamReader, StreamWriter, from_tcp_stream, from_unix_stream};
 use crate::driver::panic_message;
 use crate::loom::Mutex;
-use crate::net::TcpListener;
+use crate::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
 struct State {
     closed: bool,
@@ -38,6 +46,9 @@ struct State {
 
 struct Shared {
     addrs: Vec<SocketAddr>,
+    /// A Unix server's socket file and its (device, inode), removed when
+    /// the server closes if it is still the same file.
+    unix_path: Option<(PathBuf, (u64, u64))>,
     state: Mutex<State>,
 }
 
@@ -50,7 +61,14 @@ impl Shared {
             (std::mem::take(&mut st.waiters), tasks)
         };
         // Dropping the accept tasks cancels them (rule 2).
+        let first_close = !tasks.is_empty();
         drop(tasks);
+        if first_close && let Some((path, id)) = &self.unix_path {
+            // Not a file someone else bound at the same path since.
+            if std::fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == *id) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
         wakers.into_iter().for_each(crate::driver::wake_caught);
     }
 
@@ -66,7 +84,8 @@ impl Shared {
     }
 }
 
-/// A running TCP server (asyncio's `Server`), made by [`start_server`].
+/// A running server (asyncio's `Server`), made by [`start_server`],
+/// [`start_server_with`] or [`start_unix_server`].
 pub struct Server {
     shared: Arc<Shared>,
 }
@@ -85,11 +104,22 @@ where
     H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    start_server_with(handler, host, port, ServerOptions::new()).await
+}
+
+/// [`start_server`] with asyncio's keyword arguments: `ssl=`
+/// (`ServerOptions::tls`, feature `tls`), `reuse_port`, `backlog`,
+/// `limit`, `ssl_handshake_timeout` (rule 4).
+pub async fn start_server_with<H, Fut>(handler: H, host: &str, port: u16, opts: ServerOptions) -> io::Result<Server>
+where
+    H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let addrs = crate::net::resolve((host.to_string(), port)).await?;
     let mut listeners = Vec::new();
     let mut last_err = None;
     for addr in addrs {
-        match TcpListener::bind(addr).await {
+        match TcpListener::bind_with(addr, &opts).await {
             Ok(l) => listeners.push(l),
             // A host name may name an IPv6 address this machine lacks.
             Err(e) if e.kind() == io::ErrorKind::AddrNotAvailable => last_err = Some(e),
@@ -100,45 +130,160 @@ where
         return Err(last_err.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")));
     }
     let addrs = listeners.iter().map(TcpListener::local_addr).collect::<io::Result<Vec<_>>>()?;
-    let state =
-        State { closed: false, active: 0, serving_forever: false, accept_tasks: Vec::new(), waiters: Vec::new() };
-    let shared = Arc::new(Shared { addrs, state: Mutex::new(state) });
-    let handler = Arc::new(handler);
-    let tasks: Vec<_> = listeners
-        .into_iter()
-        .map(|l| corio_sched::spawn(accept_loop(l, handler.clone(), Arc::downgrade(&shared))))
-        .collect();
-    shared.state.lock().accept_tasks = tasks;
-    Ok(Server { shared })
+    Ok(serve(handler, listeners.into_iter().map(Listener::Tcp).collect(), addrs, None, opts))
 }
 
-async fn accept_loop<H, Fut>(listener: TcpListener, handler: Arc<H>, server: std::sync::Weak<Shared>)
+/// Serves on the Unix-domain socket at `path` (asyncio's
+/// `start_unix_server`). A stale socket file left at `path` is removed
+/// first, and the file is removed again when the server closes, as
+/// asyncio does; any other file there is an `AddrInUse` error.
+/// [`Server::local_addrs`] is empty for a Unix server.
+pub async fn start_unix_server<H, Fut>(handler: H, path: impl AsRef<Path>) -> io::Result<Server>
+where
+    H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let path = path.as_ref().to_path_buf();
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        if !std::os::unix::fs::FileTypeExt::is_socket(&meta.file_type()) {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("{} exists and is not a socket", path.display()),
+            ));
+        }
+        std::fs::remove_file(&path)?;
+    }
+    let listener = UnixListener::bind(&path)?;
+    let meta = std::fs::symlink_metadata(&path)?;
+    let unix_path = Some((path, (meta.dev(), meta.ino())));
+    Ok(serve(handler, vec![Listener::Unix(listener)], Vec::new(), unix_path, ServerOptions::new()))
+}
+
+/// A listening socket of a server.
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+impl Listener {
+    async fn accept(&self) -> io::Result<Accepted> {
+        match self {
+            Listener::Tcp(l) => l.accept().await.map(|(s, _)| Accepted::Tcp(s)),
+            Listener::Unix(l) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Listener::Tcp(l) => format!("{:?}", l.local_addr()),
+            Listener::Unix(l) => format!("{:?}", l.local_addr()),
+        }
+    }
+}
+
+/// An accepted connection, before its streams are set up.
+enum Accepted {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Accepted {
+    /// Who connected, for the log.
+    fn peer(&self) -> String {
+        match self {
+            Accepted::Tcp(s) => s.peer_addr().map_or_else(|e| format!("<{e}>"), |a| a.to_string()),
+            Accepted::Unix(_) => "a Unix-domain peer".to_string(),
+        }
+    }
+}
+
+/// What each connection's task needs besides the handler (rule 4).
+struct ConnSetup {
+    opts: ServerOptions,
+}
+
+impl ConnSetup {
+    /// The connection's streams; over TLS after a handshake bounded by the
+    /// handshake timeout.
+    async fn streams(&self, conn: Accepted) -> io::Result<(StreamReader, StreamWriter)> {
+        let (reader, writer) = match conn {
+            Accepted::Unix(s) => from_unix_stream(s),
+            Accepted::Tcp(s) => self.tcp_streams(s).await?,
+        };
+        Ok((reader.with_limit(self.opts.limit), writer))
+    }
+
+    #[cfg(feature = "tls")]
+    async fn tcp_streams(&self, s: TcpStream) -> io::Result<(StreamReader, StreamWriter)> {
+        let Some(config) = self.opts.tls.clone() else { return from_tcp_stream(s) };
+        let timeout = self.opts.tls_handshake_timeout;
+        let tls = crate::time::timeout(timeout, crate::tls::accept(config, s))
+            .await
+            .map_err(|_| super::handshake_timed_out(timeout))??;
+        Ok(super::split(Arc::new(super::transport::TlsTransport::new(tls))))
+    }
+
+    #[cfg(not(feature = "tls"))]
+    async fn tcp_streams(&self, s: TcpStream) -> io::Result<(StreamReader, StreamWriter)> {
+        from_tcp_stream(s)
+    }
+}
+
+fn serve<H, Fut>(
+    handler: H,
+    listeners: Vec<Listener>,
+    addrs: Vec<SocketAddr>,
+    unix_path: Option<(PathBuf, (u64, u64))>,
+    opts: ServerOptions,
+) -> Server
+where
+    H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let state =
+        State { closed: false, active: 0, serving_forever: false, accept_tasks: Vec::new(), waiters: Vec::new() };
+    let shared = Arc::new(Shared { addrs, unix_path, state: Mutex::new(state) });
+    let handler = Arc::new(handler);
+    let setup = Arc::new(ConnSetup { opts });
+    let tasks: Vec<_> = listeners
+        .into_iter()
+        .map(|l| corio_sched::spawn(accept_loop(l, handler.clone(), setup.clone(), Arc::downgrade(&shared))))
+        .collect();
+    shared.state.lock().accept_tasks = tasks;
+    Server { shared }
+}
+
+async fn accept_loop<H, Fut>(listener: Listener, handler: Arc<H>, setup: Arc<ConnSetup>, server: Weak<Shared>)
 where
     H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let conn = match listener.accept().await {
+            Ok(conn) => conn,
             Err(e) => {
-                eprintln!("corio: accept failed on {:?}: {e}", listener.local_addr());
+                eprintln!("corio: accept failed on {}: {e}", listener.describe());
                 crate::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let Some(shared) = server.upgrade() else { return };
-        let (reader, writer) = match from_tcp_stream(stream) {
-            Ok(pair) => pair,
-            Err(e) => {
-                eprintln!("corio: cannot set up an accepted connection: {e}");
-                continue;
-            }
-        };
         shared.update(|st| st.active += 1);
         let guard = ActiveGuard(shared);
         let handler = handler.clone();
+        let setup = setup.clone();
         corio_sched::spawn(async move {
             let _guard = guard;
+            // Rule 4: the handler sees only connections whose set-up (the
+            // TLS handshake) succeeded.
+            let peer = conn.peer();
+            let (reader, writer) = match setup.streams(conn).await {
+                Ok(pair) => pair,
+                Err(e) => {
+                    eprintln!("corio: dropping the connection from {peer}: its set-up failed: {e}");
+                    return;
+                }
+            };
             // The handler is called here, in the connection's own task and
             // under `catch_unwind`: a handler that panics before it even
             // returns its future must not take the accept loop down.

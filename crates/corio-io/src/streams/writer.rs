@@ -29,6 +29,7 @@ use std::task::{Context, Poll, Waker};
 
 use futures_io::AsyncWrite;
 
+use super::ExtraInfo;
 use super::transport::Transport;
 use crate::loom::Mutex;
 
@@ -205,6 +206,13 @@ impl StreamWriter {
         self.transport.peer_addr()
     }
 
+    /// asyncio's `get_extra_info`: the peer's and the local address
+    /// (`None` on a Unix-domain socket) and, over TLS, the negotiated ALPN
+    /// protocol and the peer's certificates.
+    pub fn get_extra_info(&self) -> ExtraInfo {
+        self.transport.extra_info()
+    }
+
     /// Sets the flow-control marks (asyncio's `set_write_buffer_limits`).
     ///
     /// # Panics
@@ -311,12 +319,19 @@ async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
         .await;
         match next {
             Next::Data(mut data) => {
-                write_out(&shared, &*transport, &data).await;
+                if write_out(&shared, &*transport, &data).await {
+                    // A TLS session holds the last records until flushed.
+                    if let Err(e) = poll_fn(|cx| transport.poll_flush(cx)).await {
+                        fail(&shared, e);
+                    }
+                }
                 data.clear();
                 spare = data;
             }
             Next::SendEof => {
-                let res = transport.shutdown(Shutdown::Write).or_else(crate::net::ignore_not_connected);
+                let res = poll_fn(|cx| transport.poll_shutdown(cx, Shutdown::Write))
+                    .await
+                    .or_else(crate::net::ignore_not_connected);
                 shared.update(|st| {
                     st.eof_sent = true;
                     if let Err(e) = res {
@@ -328,7 +343,8 @@ async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
         }
     }
     if shared.state.lock().closing {
-        let _ = transport.shutdown(Shutdown::Both);
+        // TLS: close_notify goes out first (the peer reads a clean EOF).
+        let _ = poll_fn(|cx| transport.poll_shutdown(cx, Shutdown::Both)).await;
     }
     shared.update(|st| {
         st.closed = true;
@@ -337,14 +353,14 @@ async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
 }
 
 /// Writes `data` out, keeping `pending` and `paused` up to date (rules 2,
-/// 3).
-async fn write_out(shared: &Shared, transport: &dyn Transport, mut data: &[u8]) {
+/// 3); `false` if the connection broke.
+async fn write_out(shared: &Shared, transport: &dyn Transport, mut data: &[u8]) -> bool {
     while !data.is_empty() {
         let res = poll_fn(|cx| transport.poll_write(cx, data)).await;
         match res {
             Ok(0) => {
                 fail(shared, io::Error::new(io::ErrorKind::WriteZero, "the socket accepted no data"));
-                return;
+                return false;
             }
             Ok(n) => {
                 data = &data[n..];
@@ -357,10 +373,11 @@ async fn write_out(shared: &Shared, transport: &dyn Transport, mut data: &[u8]) 
             }
             Err(e) => {
                 fail(shared, e);
-                return;
+                return false;
             }
         }
     }
+    true
 }
 
 fn fail(shared: &Shared, e: io::Error) {
