@@ -156,3 +156,35 @@ fn loom_shutdown_timeout_while_a_worker_runs() {
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     });
 }
+
+/// The idle check a paused clock consults before it jumps (`Shared::is_idle`:
+/// every worker parked, no `block_on` thread busy, no visible task, no
+/// blocking job) racing a spawn from outside: once a spawn has returned, the
+/// runtime never reports idle until that task has run. So virtual time never
+/// jumps over a task that is ready to run.
+#[test]
+fn loom_is_idle_never_reports_a_spawned_pending_task() {
+    loom::model(|| {
+        let rt = runtime(1);
+        let handle = rt.handle();
+        let spawned = Arc::new(AtomicBool::new(false));
+        let ran = Arc::new(AtomicBool::new(false));
+        let checker = {
+            let (shared, spawned, ran) = (handle.shared.clone(), spawned.clone(), ran.clone());
+            thread::spawn(move || {
+                let was_spawned = spawned.load(Ordering::SeqCst);
+                let idle = shared.is_idle();
+                if was_spawned && idle {
+                    assert!(ran.load(Ordering::SeqCst), "idle reported while a spawned task waits to run");
+                }
+            })
+        };
+        {
+            let ran = ran.clone();
+            handle.spawn(async move { ran.store(true, Ordering::SeqCst) }).detach();
+        }
+        spawned.store(true, Ordering::SeqCst);
+        checker.join().unwrap();
+        drop(rt);
+    });
+}

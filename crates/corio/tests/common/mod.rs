@@ -90,12 +90,15 @@ pub fn wait_until(mut cond: impl FnMut() -> bool) {
     }
 }
 
-/// Yields (asynchronously) until `cond` holds; panics after [`LIMIT`].
+/// Waits (asynchronously, 1 ms at a time) until `cond` holds; panics after
+/// [`LIMIT`]. A sleep, not a `yield_now` loop: a task that keeps yielding is
+/// busy, so on a paused clock virtual time would never move for the task it
+/// waits for (a woken `block_on` thread counts as busy).
 pub async fn yield_until(mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + LIMIT;
     while !cond() {
         assert!(Instant::now() < deadline, "condition not reached within {LIMIT:?}");
-        corio::yield_now().await;
+        corio::sleep(Duration::from_millis(1)).await;
     }
 }
 
