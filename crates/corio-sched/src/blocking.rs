@@ -38,10 +38,17 @@ struct Inner {
     max_threads: usize,
     keep_alive: Duration,
     name: String,
-    /// Runs at the start of every pool thread (the runtime uses it to make
-    /// `Handle::current()` work inside blocking closures).
-    on_start: Option<Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>>,
+    /// Called when a pool thread is spawned, on the spawning thread; what it
+    /// returns runs first on the new thread (the runtime uses it to make
+    /// `Handle::current()` work inside blocking closures). Spawn time, not
+    /// start time: a thread the OS starts late must still find a runtime
+    /// that was alive when its job was submitted.
+    on_start: Option<OnStart>,
 }
+
+/// What a pool thread runs first, prepared on the thread that spawns it; the
+/// value it returns lives as long as the thread.
+pub(crate) type OnStart = Arc<dyn Fn() -> Box<dyn FnOnce() -> Box<dyn std::any::Any> + Send> + Send + Sync>;
 
 /// A pool of threads for blocking work. Cloning gives another handle to the
 /// same pool.
@@ -59,7 +66,7 @@ impl BlockingPool {
         max_threads: usize,
         keep_alive: Duration,
         name: String,
-        on_start: Option<Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>>,
+        on_start: Option<OnStart>,
     ) -> BlockingPool {
         assert!(max_threads > 0, "a blocking pool needs at least one thread");
         BlockingPool {
@@ -98,7 +105,11 @@ impl BlockingPool {
 
     fn spawn_thread(&self, id: usize) {
         let inner = self.inner.clone();
-        let spawned = thread::Builder::new().name(format!("{}-{id}", self.inner.name)).spawn(move || run(inner));
+        let enter = self.inner.on_start.as_ref().map(|f| f());
+        let spawned = thread::Builder::new().name(format!("{}-{id}", self.inner.name)).spawn(move || {
+            let _ctx = enter.map(|enter| enter());
+            run(inner)
+        });
         if let Err(e) = spawned {
             let mut state = self.inner.state.lock();
             state.threads -= 1;
@@ -127,7 +138,6 @@ impl BlockingPool {
 }
 
 fn run(inner: Arc<Inner>) {
-    let _ctx = inner.on_start.as_ref().map(|f| f());
     let mut state = inner.state.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {

@@ -152,17 +152,22 @@ impl fmt::Debug for Builder {
 /// `Handle::current()` works in `to_thread` closures), but the pool is made
 /// before the runtime: they find it through this late-bound weak cell.
 type Home = StdArc<std::sync::OnceLock<std::sync::Weak<Shared>>>;
-type OnStart = Option<Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>>;
+type OnStart = Option<crate::blocking::OnStart>;
 
 #[cfg(not(corio_loom))]
 fn blocking_home() -> (Home, OnStart) {
     let home: Home = StdArc::default();
     let cell = home.clone();
-    let on_start = Arc::new(move || -> Box<dyn std::any::Any> {
-        match cell.get().and_then(|w| w.upgrade()) {
-            Some(shared) => Box::new(context::enter(shared, false, std::ptr::null())),
-            None => Box::new(()),
-        }
+    // Upgraded when the thread is spawned (the runtime is alive: a job was
+    // just submitted), entered when it starts.
+    let on_start: crate::blocking::OnStart = Arc::new(move || {
+        let shared = cell.get().and_then(|w| w.upgrade());
+        Box::new(move || -> Box<dyn std::any::Any> {
+            match shared {
+                Some(shared) => Box::new(context::enter(shared, false, std::ptr::null())),
+                None => Box::new(()),
+            }
+        })
     });
     (home, Some(on_start))
 }
