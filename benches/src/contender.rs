@@ -43,6 +43,10 @@ pub trait Contender {
     /// on top of it is the task's overhead).
     fn idle_tasks(&self, n: u64, at_peak: &mut dyn FnMut()) -> usize;
 
+    /// Serves hyper's "Hello, World!" over HTTP/1.1 on `listener` (the
+    /// `http` row, see [`crate::http`]) until the process exits.
+    fn http_serve(&self, listener: std::net::TcpListener);
+
     /// Runs `workload` once.
     fn run(&self, workload: Workload) {
         match workload {

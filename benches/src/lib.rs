@@ -16,6 +16,7 @@
 
 mod contender;
 pub mod echo;
+pub mod http;
 pub mod memory;
 pub mod params;
 pub mod runtimes;

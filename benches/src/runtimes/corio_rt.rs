@@ -254,6 +254,23 @@ impl Contender for CorioRt {
         assert_eq!(total, SEMAPHORE_TASKS * SEMAPHORE_ROUNDS);
     }
 
+    fn http_serve(&self, listener: std::net::TcpListener) {
+        use hyper::server::conn::http1;
+        self.run_task(async move {
+            listener.set_nonblocking(true).expect("nonblocking");
+            let listener = corio::net::TcpListener::from_std(listener).expect("corio listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.set_nodelay(true).expect("nodelay");
+                corio::spawn(async move {
+                    let service = hyper::service::service_fn(crate::http::hello);
+                    let _ = http1::Builder::new().serve_connection(corio::hyper::Io::new(stream), service).await;
+                })
+                .detach();
+            }
+        })
+    }
+
     fn idle_tasks(&self, n: u64, at_peak: &mut dyn FnMut()) -> usize {
         // "Sleeping" could be a timer (`corio::time::sleep`, tokio's `time::sleep`, smol's
         // `Timer`); every runtime waits on its own event primitive instead, so the row compares

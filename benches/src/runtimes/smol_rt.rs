@@ -291,6 +291,24 @@ impl Contender for SmolRt {
         assert_eq!(total, SEMAPHORE_TASKS * SEMAPHORE_ROUNDS);
     }
 
+    fn http_serve(&self, listener: std::net::TcpListener) {
+        use hyper::server::conn::http1;
+        let ex = self.ex.clone();
+        self.run_task(async move {
+            let listener = async_io::Async::new(listener).expect("smol listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.get_ref().set_nodelay(true).expect("nodelay");
+                ex.spawn(async move {
+                    let service = hyper::service::service_fn(crate::http::hello);
+                    let io = crate::http::FuturesIo(stream);
+                    let _ = http1::Builder::new().serve_connection(io, service).await;
+                })
+                .detach();
+            }
+        })
+    }
+
     fn idle_tasks(&self, n: u64, at_peak: &mut dyn FnMut()) -> usize {
         let idle = Arc::new(Idle::default());
         let mut future_bytes = 0;

@@ -291,6 +291,23 @@ impl Contender for TokioRt {
         assert_eq!(total, SEMAPHORE_TASKS * SEMAPHORE_ROUNDS);
     }
 
+    fn http_serve(&self, listener: std::net::TcpListener) {
+        use hyper::server::conn::http1;
+        self.run_task(async move {
+            listener.set_nonblocking(true).expect("nonblocking");
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.set_nodelay(true).expect("nodelay");
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(crate::http::hello);
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = http1::Builder::new().serve_connection(io, service).await;
+                });
+            }
+        })
+    }
+
     fn idle_tasks(&self, n: u64, at_peak: &mut dyn FnMut()) -> usize {
         let idle = Arc::new(Idle::default());
         let mut future_bytes = 0;

@@ -29,6 +29,8 @@
 //! See `docs/asyncio.md` in the repository for the full table and for the
 //! places where corio deliberately differs.
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod net;
 mod runtime;
 pub mod signal;

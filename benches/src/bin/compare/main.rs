@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use corio_bench::memory::{self, MemoryReport};
-use corio_bench::{Contender, CorioRt, SmolRt, TokioRt, Workload};
+use corio_bench::{Contender, CorioRt, SmolRt, TokioRt, Workload, http};
 use options::{Item, MemoryChild, Mode, Options};
 use table::{RUNTIMES, Row, Summary};
 
@@ -40,6 +40,8 @@ fn entrant<R: Contender + 'static>(workers: usize) -> Entrant {
 fn main() {
     match options::parse() {
         Mode::MemoryChild(child) => memory_child(&child),
+        Mode::HttpServer { runtime, workers } => http_server(&runtime, workers),
+        Mode::HttpClient { port } => http_client(port),
         Mode::Compare(opts) => compare(&opts),
         Mode::Profile(runtime, opts) => profile(&runtime, &opts),
     }
@@ -72,7 +74,8 @@ fn memory_child(child: &MemoryChild) {
 fn steps(opts: &Options) -> u64 {
     let timed = opts.items.iter().filter(|i| matches!(i, Item::Timed(_))).count() as u64;
     let memory = if opts.items.contains(&Item::Memory) { opts.memory_reps as u64 * 3 } else { 0 };
-    timed * (opts.reps as u64 + 1) * 3 + memory
+    let http = u64::from(opts.items.contains(&Item::Http));
+    (timed + http) * (opts.reps as u64 + 1) * 3 + memory
 }
 
 fn progress(total: u64) -> ProgressBar {
@@ -97,16 +100,23 @@ fn compare(opts: &Options) {
     println!("{}", table::header());
     let (mut rows, mut notes) = (Vec::new(), Vec::new());
     for &item in &opts.items {
-        let row = match item {
-            Item::Timed(w) => timed_row(w, &entrants, opts.reps, &bar),
+        let new_rows = match item {
+            Item::Timed(w) => vec![timed_row(w, &entrants, opts.reps, &bar)],
+            Item::Http => {
+                let (wall, cpu, note) = http_rows(opts, &bar);
+                notes.push(note);
+                vec![wall, cpu]
+            }
             Item::Memory => {
                 let (row, note) = memory_row(opts, &bar);
                 notes.push(note);
-                row
+                vec![row]
             }
         };
-        bar.suspend(|| println!("{}", table::line(&row)));
-        rows.push(row);
+        for row in new_rows {
+            bar.suspend(|| println!("{}", table::line(&row)));
+            rows.push(row);
+        }
     }
     bar.finish_and_clear();
     drop(entrants);
@@ -157,6 +167,94 @@ fn memory_row(opts: &Options, bar: &ProgressBar) -> (Row, String) {
         sizes.join(", ")
     );
     (Row { name: "memory", unit: "B/task", cells: samples.each_ref().map(|s| Summary::of(s)) }, note)
+}
+
+/// `--http-server RUNTIME`: builds the runtime, binds a loopback port,
+/// prints it, serves until stdin closes.
+fn http_server(runtime: &str, workers: usize) {
+    fn serve<R: Contender>(workers: usize) {
+        let rt = R::new(workers);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        println!("port {}", listener.local_addr().expect("local_addr").port());
+        std::thread::spawn(|| {
+            // The parent closes our stdin when it is done with us.
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            std::process::exit(0);
+        });
+        rt.http_serve(listener);
+    }
+    match runtime {
+        CorioRt::NAME => serve::<CorioRt>(workers),
+        TokioRt::NAME => serve::<TokioRt>(workers),
+        SmolRt::NAME => serve::<SmolRt>(workers),
+        other => panic!("unknown runtime {other}"),
+    }
+}
+
+/// `--http-client PORT`: the runtime-neutral client; prints its wall time.
+fn http_client(port: u16) {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let wall = http::client(addr, http::HTTP_CONNECTIONS, http::HTTP_REQUESTS);
+    println!("wall_ns {}", wall.as_nanos());
+}
+
+/// One run of the `http` row on `runtime`: (client wall time, server CPU time).
+fn http_run(runtime: &str, opts: &Options) -> (Duration, Duration) {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut server = Command::new(&exe)
+        .args(["--http-server", runtime, "--workers", &opts.workers.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn http server");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().expect("server stdout")).read_line(&mut line).expect("read port");
+    let port = line.trim().strip_prefix("port ").unwrap_or_else(|| panic!("{runtime} http server said {line:?}"));
+    let before = http::cpu_time(server.id());
+    let out = Command::new(&exe).args(["--http-client", port]).output().expect("spawn http client");
+    let after = http::cpu_time(server.id());
+    drop(server.stdin.take());
+    let _ = server.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "http client against {runtime} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let wall = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wall_ns ")?.parse().ok())
+        .unwrap_or_else(|| panic!("no wall time from the http client: {stdout}"));
+    (Duration::from_nanos(wall), after - before)
+}
+
+/// The `http` rows: the client's wall time, and the server's CPU time per
+/// request (the runtime's own cost; the wall time also carries the
+/// client's, the same for all three).
+fn http_rows(opts: &Options, bar: &ProgressBar) -> (Row, Row, String) {
+    let mut wall: [Vec<Duration>; 3] = Default::default();
+    let mut cpu: [Vec<f64>; 3] = Default::default();
+    let requests = (http::HTTP_CONNECTIONS * http::HTTP_REQUESTS) as f64;
+    for round in 0..=opts.reps {
+        for k in 0..RUNTIMES.len() {
+            let i = (round + k) % RUNTIMES.len();
+            bar.set_message(format!("http · {}{}", RUNTIMES[i], if round == 0 { " (warm-up)" } else { "" }));
+            let (w, c) = http_run(RUNTIMES[i], opts);
+            if round > 0 {
+                wall[i].push(w);
+                cpu[i].push(c.as_secs_f64() * 1e6 / requests);
+            }
+            bar.inc(1);
+        }
+    }
+    let note = format!(
+        "http: hyper 1.x \"Hello, World!\" over HTTP/1.1 (corio: corio::hyper, tokio: hyper-util TokioIo, \
+         smol: a futures-io adapter), server in its own process, {} keep-alive connections × {} requests from a \
+         client of plain threads and blocking sockets in another; `http` is the client's wall time, `http_cpu` \
+         the server's user+system CPU time (/proc/PID/stat) per request",
+        http::HTTP_CONNECTIONS,
+        http::HTTP_REQUESTS
+    );
+    let cpu_row = Row { name: "http_cpu", unit: "µs/req", cells: cpu.each_ref().map(|s| Summary::of(s)) };
+    (Row::timed("http", &wall), cpu_row, note)
 }
 
 fn memory_child_run(runtime: &str, opts: &Options) -> MemoryReport {

@@ -7,6 +7,9 @@ use corio_bench::params::{MEMORY_TASKS, MEMORY_TASKS_QUICK};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Item {
     Timed(Workload),
+    /// hyper "Hello, World!" served in a child process, loaded by another:
+    /// two rows, wall time and the server's CPU time per request.
+    Http,
     Memory,
 }
 
@@ -14,12 +17,13 @@ impl Item {
     pub fn name(self) -> &'static str {
         match self {
             Item::Timed(w) => w.name(),
+            Item::Http => "http",
             Item::Memory => "memory",
         }
     }
 
     fn all() -> Vec<Item> {
-        Workload::ALL.into_iter().map(Item::Timed).chain([Item::Memory]).collect()
+        Workload::ALL.into_iter().map(Item::Timed).chain([Item::Http, Item::Memory]).collect()
     }
 
     fn from_name(name: &str) -> Option<Item> {
@@ -48,11 +52,22 @@ pub struct MemoryChild {
     pub workers: usize,
 }
 
-/// Either a full run, a memory child, or one runtime alone for a profiler.
+/// Either a full run, a memory child, an `http` row's server or client, or
+/// one runtime alone for a profiler.
 #[derive(Debug)]
 pub enum Mode {
     Compare(Options),
     MemoryChild(MemoryChild),
+    /// `--http-server RUNTIME`: serve the `http` row's hello on a loopback
+    /// port, print `port N`, exit when stdin closes.
+    HttpServer {
+        runtime: String,
+        workers: usize,
+    },
+    /// `--http-client PORT`: run the `http` row's client, print `wall_ns N`.
+    HttpClient {
+        port: u16,
+    },
     /// `--profile RUNTIME`: run the chosen timed workloads `reps` times on that runtime only,
     /// no warm-up, no table (for `perf record` or `valgrind --tool=callgrind`).
     Profile(String, Options),
@@ -74,12 +89,15 @@ pub fn parse() -> Mode {
     let mut it = args.clone().into_iter();
     let (mut workers, mut reps, mut items, mut quick) = (num_cpus::get(), None, None, false);
     let (mut memory_tasks, mut child, mut profile) = (None, None, None);
+    let (mut http_server, mut http_client) = (None, None);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--workers" => workers = number(it.next()),
             "--reps" => reps = Some(number(it.next())),
             "--memory-tasks" => memory_tasks = Some(number(it.next())),
             "--memory-child" => child = Some(it.next().unwrap_or_else(|| usage())),
+            "--http-server" => http_server = Some(it.next().unwrap_or_else(|| usage())),
+            "--http-client" => http_client = Some(number(it.next())),
             "--profile" => profile = Some(it.next().unwrap_or_else(|| usage())),
             "--only" => {
                 let list = it.next().unwrap_or_else(|| usage());
@@ -90,6 +108,12 @@ pub fn parse() -> Mode {
         }
     }
     let memory_tasks = memory_tasks.unwrap_or(if quick { MEMORY_TASKS_QUICK } else { MEMORY_TASKS });
+    if let Some(runtime) = http_server {
+        return Mode::HttpServer { runtime, workers };
+    }
+    if let Some(port) = http_client {
+        return Mode::HttpClient { port };
+    }
     if let Some(runtime) = child {
         return Mode::MemoryChild(MemoryChild { runtime, tasks: memory_tasks, workers });
     }

@@ -116,6 +116,15 @@ impl Future for Sleep {
     }
 }
 
+impl IoHandle {
+    /// A [`Sleep`] until `deadline` on this driver's clock. Unlike
+    /// [`sleep_until`] it needs no runtime on the calling thread (adapters
+    /// such as `corio::hyper::Timer` keep a handle and make sleeps anywhere).
+    pub fn sleep_until(&self, deadline: Instant) -> Sleep {
+        Sleep::new(self.clone(), deadline)
+    }
+}
+
 /// Waits until `d` has passed (asyncio's `sleep`). The timer is filed when
 /// `sleep` is called, so sleeps with equal deadlines end in the order they
 /// were created. Resolution 1 ms; never ends early.
