@@ -6,7 +6,10 @@
 //!    per writer, moves buffered bytes to the socket in the background
 //!    (asyncio's transport does the same), `FLUSH_CHUNK` at a time: it
 //!    copies them out of the buffer, so a writer holds its buffer and at
-//!    most one chunk, not two buffers' worth.
+//!    most one chunk, not two buffers' worth. The bytes taken stay at the
+//!    front of the buffer (`buf[..sent]`) until it is sent out entirely,
+//!    or until a write needs their room; so a large buffer is not moved
+//!    for every chunk.
 //! 2. `pending` counts bytes written by the user and not yet accepted by
 //!    the socket. Above the high-water mark the writer is `paused`; it is
 //!    resumed when the flusher brings `pending` down to the low-water mark.
@@ -43,7 +46,10 @@ const FLUSH_CHUNK: usize = 16 * 1024;
 
 #[derive(Default)]
 struct State {
+    /// Bytes written; `buf[..sent]` are already with the flusher, the
+    /// rest wait. `sent < buf.len()` unless both are 0 (rule 1).
     buf: Vec<u8>,
+    sent: usize,
     pending: usize,
     high: usize,
     low: usize,
@@ -288,17 +294,37 @@ impl AsyncWrite for StreamWriter {
     }
 }
 
-/// Rule 2: room for `extra` more bytes, by doubling, except that the step
-/// over the high-water mark stops at `high + low` when that is enough.
+/// Rule 2: room for `extra` more bytes: first by dropping the bytes the
+/// flusher took (rule 1), then by doubling, except that the step over the
+/// high-water mark stops at `high + low` when that is enough.
 fn reserve(st: &mut State, extra: usize) {
-    let need = st.buf.len() + extra;
     let cap = st.buf.capacity();
+    if st.buf.len() + extra <= cap {
+        return;
+    }
+    st.buf.drain(..st.sent);
+    st.sent = 0;
+    let need = st.buf.len() + extra;
     if need <= cap {
         return;
     }
     let step = st.high.saturating_add(st.low);
     let target = if cap < step && 2 * cap > step && need <= step { step } else { need.max(2 * cap) };
     st.buf.reserve_exact(target - st.buf.len());
+}
+
+/// Rule 1: copies the next waiting bytes, at most `FLUSH_CHUNK`, into the
+/// empty `chunk`.
+fn take_chunk(st: &mut State, chunk: &mut Vec<u8>) {
+    let from = st.sent;
+    let n = (st.buf.len() - from).min(FLUSH_CHUNK);
+    chunk.reserve_exact(n);
+    chunk.extend_from_slice(&st.buf[from..from + n]);
+    st.sent += n;
+    if st.sent == st.buf.len() {
+        st.buf.clear();
+        st.sent = 0;
+    }
 }
 
 enum Next {
@@ -314,12 +340,8 @@ async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
         let next = poll_fn(|cx| {
             let mut st = shared.state.lock();
             if !st.buf.is_empty() && st.error.is_none() {
-                // Rule 1: one chunk, copied out.
-                let n = st.buf.len().min(FLUSH_CHUNK);
                 let mut chunk = std::mem::take(&mut spare);
-                chunk.reserve_exact(n);
-                chunk.extend_from_slice(&st.buf[..n]);
-                st.buf.drain(..n);
+                take_chunk(&mut st, &mut chunk);
                 return Poll::Ready(Next::Data(chunk));
             }
             if st.closing || st.error.is_some() {
@@ -393,6 +415,7 @@ fn fail(shared: &Shared, e: io::Error) {
     shared.update(|st| {
         st.error = Some((e.kind(), e.to_string()));
         st.buf.clear();
+        st.sent = 0;
         st.pending = 0;
         st.paused = false;
     });
@@ -422,6 +445,35 @@ mod tests {
         }
         assert_eq!(st.buf.len(), DEFAULT_HIGH_WATER + 1024);
         assert_eq!(st.buf.capacity(), DEFAULT_HIGH_WATER + DEFAULT_HIGH_WATER / 4);
+    }
+
+    /// A large write goes out chunk by chunk, in order, without moving
+    /// what is left; a write that needs room drops the bytes already taken
+    /// rather than growing the buffer.
+    #[test]
+    fn the_flusher_takes_chunks_from_the_front_without_moving_the_rest() {
+        let mut st = state();
+        let data: Vec<u8> = (0..5 * FLUSH_CHUNK + 7).map(|i| (i % 251) as u8).collect();
+        reserve(&mut st, data.len());
+        st.buf.extend_from_slice(&data);
+        let (ptr, cap) = (st.buf.as_ptr(), st.buf.capacity());
+        let mut out = Vec::new();
+        let mut chunk = Vec::new();
+        for _ in 0..3 {
+            take_chunk(&mut st, &mut chunk);
+            assert_eq!(chunk.len(), FLUSH_CHUNK);
+            assert_eq!((st.buf.as_ptr(), st.buf.len()), (ptr, data.len()), "the rest was moved");
+            out.append(&mut chunk);
+        }
+        let past_capacity = cap - st.buf.len() + 1;
+        write(&mut st, past_capacity);
+        assert_eq!((st.sent, st.buf.capacity()), (0, cap), "the taken bytes make room");
+        while !st.buf.is_empty() {
+            take_chunk(&mut st, &mut chunk);
+            out.append(&mut chunk);
+        }
+        assert_eq!(out[..data.len()], data[..]);
+        assert_eq!(out.len(), cap + 1);
     }
 
     #[test]
