@@ -3,7 +3,7 @@
 //! in `corio_io::streams::model`, where `cargo test` also runs it over a
 //! proptest corpus.
 //!
-//! `cargo +nightly fuzz run stream_reader` (from this directory).
+//! `cargo +nightly fuzz run stream_reader seeds/stream_reader` (from this directory).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -4,11 +4,18 @@
 //!
 //! 1. `write` appends to the buffer and never blocks; a flusher task, one
 //!    per writer, moves buffered bytes to the socket in the background
-//!    (asyncio's transport does the same).
+//!    (asyncio's transport does the same), `FLUSH_CHUNK` at a time: it
+//!    copies them out of the buffer, so a writer holds its buffer and at
+//!    most one chunk, not two buffers' worth. The bytes taken stay at the
+//!    front of the buffer (`buf[..sent]`) until it is sent out entirely,
+//!    or until a write needs their room; so a large buffer is not moved
+//!    for every chunk.
 //! 2. `pending` counts bytes written by the user and not yet accepted by
 //!    the socket. Above the high-water mark the writer is `paused`; it is
 //!    resumed when the flusher brings `pending` down to the low-water mark.
-//!    `drain` waits while paused.
+//!    `drain` waits while paused. The buffer grows by doubling, except
+//!    that the step over the high-water mark stops at `high + low`: a
+//!    writer paused just past the mark holds about 1.25×, not 2×, the mark.
 //! 3. The first socket error (peer reset, broken pipe) is kept: buffered
 //!    data is dropped, the writer stops being paused, every waiter is woken
 //!    and every later `drain` returns the error — never a spin.
@@ -35,10 +42,15 @@ use crate::loom::Mutex;
 
 /// The default high-water mark: 64 KiB (low = high / 4).
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
+/// The most the flusher takes out of the buffer for one write (rule 1).
+const FLUSH_CHUNK: usize = 16 * 1024;
 
 #[derive(Default)]
 struct State {
+    /// Bytes written; `buf[..sent]` are already with the flusher, the
+    /// rest wait. `sent < buf.len()` unless both are 0 (rule 1).
     buf: Vec<u8>,
+    sent: usize,
     pending: usize,
     high: usize,
     low: usize,
@@ -124,6 +136,7 @@ impl StreamWriter {
             if st.closing || st.eof_requested || st.error.is_some() {
                 return;
             }
+            reserve(st, data.len());
             st.buf.extend_from_slice(data);
             st.pending += data.len();
             if st.pending > st.high {
@@ -289,6 +302,39 @@ impl AsyncWrite for StreamWriter {
     }
 }
 
+/// Rule 2: room for `extra` more bytes: first by dropping the bytes the
+/// flusher took (rule 1), then by doubling, except that the step over the
+/// high-water mark stops at `high + low` when that is enough.
+fn reserve(st: &mut State, extra: usize) {
+    let cap = st.buf.capacity();
+    if st.buf.len() + extra <= cap {
+        return;
+    }
+    st.buf.drain(..st.sent);
+    st.sent = 0;
+    let need = st.buf.len() + extra;
+    if need <= cap {
+        return;
+    }
+    let step = st.high.saturating_add(st.low);
+    let target = if cap < step && 2 * cap > step && need <= step { step } else { need.max(2 * cap) };
+    st.buf.reserve_exact(target - st.buf.len());
+}
+
+/// Rule 1: copies the next waiting bytes, at most `FLUSH_CHUNK`, into the
+/// empty `chunk`.
+fn take_chunk(st: &mut State, chunk: &mut Vec<u8>) {
+    let from = st.sent;
+    let n = (st.buf.len() - from).min(FLUSH_CHUNK);
+    chunk.reserve_exact(n);
+    chunk.extend_from_slice(&st.buf[from..from + n]);
+    st.sent += n;
+    if st.sent == st.buf.len() {
+        st.buf.clear();
+        st.sent = 0;
+    }
+}
+
 enum Next {
     Data(Vec<u8>),
     SendEof,
@@ -302,7 +348,9 @@ async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
         let next = poll_fn(|cx| {
             let mut st = shared.state.lock();
             if !st.buf.is_empty() && st.error.is_none() {
-                return Poll::Ready(Next::Data(std::mem::replace(&mut st.buf, std::mem::take(&mut spare))));
+                let mut chunk = std::mem::take(&mut spare);
+                take_chunk(&mut st, &mut chunk);
+                return Poll::Ready(Next::Data(chunk));
             }
             if st.closing || st.error.is_some() {
                 return Poll::Ready(Next::Close);
@@ -384,7 +432,76 @@ fn fail(shared: &Shared, e: io::Error) {
     shared.update(|st| {
         st.error = Some((e.kind(), e.to_string()));
         st.buf.clear();
+        st.sent = 0;
         st.pending = 0;
         st.paused = false;
     });
+}
+
+#[cfg(all(test, not(corio_loom)))]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State { high: DEFAULT_HIGH_WATER, low: DEFAULT_HIGH_WATER / 4, ..State::default() }
+    }
+
+    fn write(st: &mut State, n: usize) {
+        reserve(st, n);
+        st.buf.extend_from_slice(&vec![b'x'; n]);
+    }
+
+    /// Regression (issue 9, hostile peers): a writer paused just past the
+    /// high-water mark held a buffer of twice the mark, and the flusher a
+    /// second one, so 50 never-reading peers took about 320 KiB each.
+    #[test]
+    fn a_writer_paused_past_the_mark_holds_a_quarter_more_not_double() {
+        let mut st = state();
+        for _ in 0..65 {
+            write(&mut st, 1024);
+        }
+        assert_eq!(st.buf.len(), DEFAULT_HIGH_WATER + 1024);
+        assert_eq!(st.buf.capacity(), DEFAULT_HIGH_WATER + DEFAULT_HIGH_WATER / 4);
+    }
+
+    /// A large write goes out chunk by chunk, in order, without moving
+    /// what is left; a write that needs room drops the bytes already taken
+    /// rather than growing the buffer.
+    #[test]
+    fn the_flusher_takes_chunks_from_the_front_without_moving_the_rest() {
+        let mut st = state();
+        let data: Vec<u8> = (0..5 * FLUSH_CHUNK + 7).map(|i| (i % 251) as u8).collect();
+        reserve(&mut st, data.len());
+        st.buf.extend_from_slice(&data);
+        let (ptr, cap) = (st.buf.as_ptr(), st.buf.capacity());
+        let mut out = Vec::new();
+        let mut chunk = Vec::new();
+        for _ in 0..3 {
+            take_chunk(&mut st, &mut chunk);
+            assert_eq!(chunk.len(), FLUSH_CHUNK);
+            assert_eq!((st.buf.as_ptr(), st.buf.len()), (ptr, data.len()), "the rest was moved");
+            out.append(&mut chunk);
+        }
+        let past_capacity = cap - st.buf.len() + 1;
+        write(&mut st, past_capacity);
+        assert_eq!((st.sent, st.buf.capacity()), (0, cap), "the taken bytes make room");
+        while !st.buf.is_empty() {
+            take_chunk(&mut st, &mut chunk);
+            out.append(&mut chunk);
+        }
+        assert_eq!(out[..data.len()], data[..]);
+        assert_eq!(out.len(), cap + 1);
+    }
+
+    #[test]
+    fn a_writer_that_never_drains_still_grows_by_doubling() {
+        let mut st = state();
+        let mut reallocs = 0;
+        for _ in 0..(1 << 20) / 512 {
+            let cap = st.buf.capacity();
+            write(&mut st, 512);
+            reallocs += usize::from(st.buf.capacity() != cap);
+        }
+        assert!(reallocs <= 20, "{reallocs} reallocations for 1 MiB in 512 B writes");
+    }
 }
