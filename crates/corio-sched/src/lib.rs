@@ -18,30 +18,31 @@
 //! ```
 //!
 //! Where things are: `task/` (the cell, its state protocol, `Task`,
-//! `TaskRef`), `sched/` (workers, the idle protocol, parking), `blocking.rs`
-//! (the blocking pool), `runtime.rs` (`Runtime`, `Builder`, `Handle`),
-//! `coop.rs` (the cooperative budget), `loom.rs` (the loom shim).
+//! `TaskRef`), `sched/` (workers, the LIFO slot, the idle protocol,
+//! parking), `blocking/` (the blocking pool, `to_thread`, `ThreadPool`),
+//! `runtime/` (`Runtime`, `Builder`, `Handle`, the free functions),
+//! `block_on.rs`, `fault.rs` (the boundary around user code), `coop.rs` (the
+//! cooperative budget), `loom.rs` (the loom shim).
 
 mod block_on;
 mod blocking;
-mod blocking_task;
 mod context;
 pub mod coop;
+mod extension;
 mod fault;
 mod loom;
 mod runtime;
 mod sched;
 pub mod task;
-mod thread_pool;
 mod yield_now;
 
+pub use blocking::ThreadPool;
+pub use extension::Extension;
 pub use runtime::{
-    Builder, Extension, Handle, Runtime, all_tasks, create_task, current_task, forbid_run_inside_runtime, run, spawn,
-    to_thread,
+    Builder, Handle, Runtime, all_tasks, create_task, current_task, forbid_run_inside_runtime, run, spawn, to_thread,
 };
 pub use sched::park::Driver;
 pub use task::{CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef};
-pub use thread_pool::ThreadPool;
 pub use yield_now::yield_now;
 
 #[cfg(all(test, corio_loom))]

@@ -1,4 +1,4 @@
-//! Model of the blocking pool's hand-off (`blocking.rs` rules 2–3).
+//! Model of the blocking pool's hand-off (`blocking/pool.rs` rules 2–3).
 
 use std::time::Duration;
 

@@ -15,10 +15,8 @@ use std::collections::VecDeque;
 use std::future::Future;
 
 use crate::loom::{Arc, Mutex};
-use crate::task::cell::Cell;
 use crate::task::registry::Registry;
-use crate::task::state::{JOIN_INTEREST, REF_ONE, SCHEDULED};
-use crate::task::{Notified, RawTask, Schedule, Task, TaskId};
+use crate::task::{Notified, RawTask, Schedule, Task};
 
 struct MockInner {
     queue: Mutex<VecDeque<Notified>>,
@@ -44,14 +42,10 @@ impl Mock {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let state = SCHEDULED | JOIN_INTEREST | (3 * REF_ONE);
-        let ptr = Cell::allocate(future, self.clone(), TaskId::next(), None, state);
-        let raw = RawTask::from_header(ptr);
+        let (raw, notified, task) = crate::task::new_task(future, self.clone(), None);
         assert!(self.0.registry.insert(raw));
-        // SAFETY: the initial state made a queue entry with its reference.
-        self.schedule(unsafe { Notified::from_raw(raw) });
-        // SAFETY: output type and the handle's reference/interest as made above.
-        unsafe { Task::from_raw(raw) }
+        self.schedule(notified);
+        task
     }
 
     fn pop(&self) -> Option<Notified> {

@@ -20,10 +20,8 @@ use crossbeam_utils::CachePadded;
 
 use crate::blocking::BlockingPool;
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Injector, Ordering, Steal, Stealer, fence};
-use crate::task::cell::Cell;
 use crate::task::registry::Registry;
-use crate::task::state::{JOIN_INTEREST, REF_ONE, SCHEDULED};
-use crate::task::{Notified, RawTask, Schedule, Task, TaskId, TaskRef};
+use crate::task::{Notified, RawTask, Schedule, Task, TaskRef};
 
 pub(crate) use idle::Idle;
 pub(crate) use park::{Parker, SharedDriver};
@@ -62,9 +60,9 @@ pub(crate) struct Shared {
     pub(crate) driver: Option<SharedDriver>,
     pub(crate) blocking: BlockingPool,
     pub(crate) config: Config,
-    pub(crate) extension: Option<crate::runtime::Extension>,
+    pub(crate) extension: Option<crate::extension::Extension>,
     /// `block_on` threads running or woken (not parked); see
-    /// `runtime.rs`, `ThreadWaker`.
+    /// `block_on.rs`, `ThreadWaker`.
     pub(crate) busy_roots: AtomicUsize,
     /// Done-callback jobs that arrived after shutdown (`callbacks.rs`).
     late_callbacks: callbacks::LateQueue,
@@ -77,7 +75,7 @@ impl Shared {
         driver: Option<SharedDriver>,
         blocking: BlockingPool,
         config: Config,
-        extension: Option<crate::runtime::Extension>,
+        extension: Option<crate::extension::Extension>,
     ) -> Shared {
         let workers = stealers.len();
         Shared {
@@ -113,12 +111,7 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        // Three references: the handle, the registry, the first queue entry.
-        let state = SCHEDULED | JOIN_INTEREST | (3 * REF_ONE);
-        let ptr = Cell::allocate(future, this.clone(), TaskId::next(), name, state);
-        let raw = RawTask::from_header(ptr);
-        // SAFETY: the initial state made a queue entry with its reference.
-        let notified = unsafe { Notified::from_raw(raw) };
+        let (raw, notified, task) = crate::task::new_task(future, this.clone(), name);
         if this.registry.insert(raw) {
             this.schedule(notified);
         } else {
@@ -127,9 +120,7 @@ impl Shared {
             raw.ref_dec();
             drop(notified);
         }
-        // SAFETY: the output type is `F::Output`; the handle's reference and
-        // JOIN_INTEREST were made above.
-        unsafe { Task::from_raw(raw) }
+        task
     }
 
     /// Queues a task from outside this runtime's workers.

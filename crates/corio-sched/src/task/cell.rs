@@ -110,21 +110,18 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    /// Allocates a cell and returns a pointer to its header.
+    /// Allocates a cell and returns a pointer to its header. `vtable` must
+    /// be the one for `Cell<F, S>` (`harness::allocate` passes it).
     pub(crate) fn allocate(
         future: F,
         scheduler: S,
         id: TaskId,
         name: Option<Box<str>>,
         state: usize,
+        vtable: &'static Vtable,
     ) -> NonNull<Header> {
         let cell = Box::new(Cell {
-            header: Header {
-                state: State::new(state),
-                vtable: super::harness::vtable::<F, S>(),
-                id,
-                registry_key: UnsafeCell::new(usize::MAX),
-            },
+            header: Header { state: State::new(state), vtable, id, registry_key: UnsafeCell::new(usize::MAX) },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
             trailer: Trailer {
                 join_waker: UnsafeCell::new(None),

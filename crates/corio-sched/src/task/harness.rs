@@ -11,7 +11,7 @@ use super::cell::{Cell, Header, Stage, Vtable};
 use super::raw::{Notified, RawTask};
 use super::state::{self, TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
-use super::{PanicPayload, Schedule, TaskError};
+use super::{PanicPayload, Schedule, Task, TaskError, TaskId};
 use crate::context;
 
 struct VtableFor<F, S>(std::marker::PhantomData<(F, S)>);
@@ -35,13 +35,36 @@ where
     };
 }
 
-pub(super) fn vtable<F, S>() -> &'static Vtable
+/// Allocates a `Cell<F, S>` with its vtable and `state` (one of
+/// `state::INITIAL*`); returns its header.
+pub(super) fn allocate<F, S>(future: F, scheduler: S, name: Option<Box<str>>, state: usize) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    &VtableFor::<F, S>::VTABLE
+    Cell::allocate(future, scheduler, TaskId::next(), name, state, &VtableFor::<F, S>::VTABLE)
+}
+
+/// Makes a task: the one constructor every scheduler (and every loom model)
+/// uses. Returns the task, its first queue entry, and the user's handle.
+/// The cell starts with three references (`state::INITIAL`, rule 9): the
+/// entry's, the handle's, and the registry's, which the caller must either
+/// hand to its registry (`Registry::insert`) or release (`RawTask::ref_dec`).
+pub(crate) fn new_task<F, S>(future: F, scheduler: S, name: Option<Box<str>>) -> (RawTask, Notified, Task<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let raw = RawTask::from_header(allocate(future, scheduler, name, state::INITIAL));
+    // SAFETY: rule 1: the initial state made one queue entry, reference
+    // included.
+    let notified = unsafe { Notified::from_raw(raw) };
+    // SAFETY: rule 6: the output type is `F::Output`, and the initial state
+    // gave the handle its reference and JOIN_INTEREST.
+    let handle = unsafe { Task::from_raw(raw) };
+    (raw, notified, handle)
 }
 
 /// # Safety

@@ -86,6 +86,7 @@ pub use id::{CallbackId, TaskId};
 pub use join::Task;
 pub use task_ref::TaskRef;
 
+pub(crate) use harness::new_task;
 pub(crate) use raw::{Notified, RawTask};
 
 /// What a task needs from the scheduler that runs it.

@@ -11,10 +11,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::Schedule;
 use super::cell::Cell;
 use super::raw::RawTask;
-use super::state::{REF_ONE, ROOT, RUNNING};
-use super::{Schedule, TaskId};
+use super::state::INITIAL_ROOT;
 
 /// Never polled: the root's cell only needs a future type.
 pub(crate) struct RootFuture;
@@ -37,7 +37,7 @@ impl<S: Schedule> Root<S> {
     /// reference) or returns `false`.
     pub(crate) fn new(scheduler: S, register: impl FnOnce(RawTask) -> bool) -> Root<S> {
         // Two references: this holder (the runner) and the registry.
-        let ptr = Cell::allocate(RootFuture, scheduler, TaskId::next(), None, RUNNING | ROOT | (2 * REF_ONE));
+        let ptr = super::harness::allocate(RootFuture, scheduler, None, INITIAL_ROOT);
         let raw = RawTask::from_header(ptr);
         if !register(raw) {
             raw.ref_dec();
@@ -52,7 +52,7 @@ impl<S: Schedule> Root<S> {
 
 impl<S: Schedule> Drop for Root<S> {
     fn drop(&mut self) {
-        // SAFETY: the root was made by `Cell::allocate` with exactly these
+        // SAFETY: the root was made by `harness::allocate` with exactly these
         // types, and we hold RUNNING and the runner's reference since `new`.
         let cell = unsafe { self.raw.as_ptr().cast::<Cell<RootFuture, S>>().as_ref() };
         let _ = super::harness::drop_future(cell, self.raw);

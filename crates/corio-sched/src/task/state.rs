@@ -34,6 +34,15 @@ pub(crate) const ROOT: usize = 1 << 9;
 const REF_SHIFT: usize = 16;
 pub(crate) const REF_ONE: usize = 1 << REF_SHIFT;
 
+/// A new task (rule 9): scheduled (its first queue entry exists), with a
+/// `Task` handle, and three references: the handle's, the queue entry's and
+/// the registry's.
+pub(crate) const INITIAL: usize = SCHEDULED | JOIN_INTEREST | (3 * REF_ONE);
+
+/// A new `block_on` root task: running on its thread from the start, and two
+/// references: the runner's and the registry's.
+pub(crate) const INITIAL_ROOT: usize = RUNNING | ROOT | (2 * REF_ONE);
+
 /// A copy of the state word.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Snapshot(pub(crate) usize);
@@ -534,7 +543,7 @@ mod model_tests {
         #[test]
         fn state_word_follows_the_model(ops in proptest::collection::vec(op(), 1..64)) {
             // As spawned: queued, with a handle; refs = handle + registry + entry.
-            let state = State::new(SCHEDULED | JOIN_INTEREST | (3 * REF_ONE));
+            let state = State::new(INITIAL);
             let mut m = Model { scheduled: true, join: true, queued: 1, refs: 3, ..Model::default() };
             for op in ops {
                 if m.refs == 0 {

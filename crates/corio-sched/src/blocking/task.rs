@@ -4,8 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use super::BlockingPool;
 use crate::Handle;
-use crate::blocking::BlockingPool;
 use crate::loom::{Arc, Mutex};
 use crate::task::Task;
 

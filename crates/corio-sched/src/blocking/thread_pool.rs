@@ -1,4 +1,4 @@
-//! A user-owned thread pool: the blocking pool's machinery (`blocking.rs`)
+//! A user-owned thread pool: the blocking pool's machinery (`pool.rs`)
 //! with its own threads and cap, for asyncio's
 //! `loop.run_in_executor(ThreadPoolExecutor(n), f)`.
 //!
@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
+use super::BlockingPool;
 use crate::Handle;
-use crate::blocking::BlockingPool;
 use crate::task::Task;
 
 /// How long an idle pool thread waits for work before it exits.
@@ -43,7 +43,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        crate::blocking_task::spawn_blocking(handle, &self.pool, f)
+        super::spawn_blocking(handle, &self.pool, f)
     }
 
     /// The most threads the pool runs at once.

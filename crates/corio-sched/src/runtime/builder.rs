@@ -1,0 +1,193 @@
+//! corio-sched's `Builder`: the settings of a scheduler-only runtime, and
+//! starting its worker threads.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use crate::blocking::BlockingPool;
+use crate::context;
+use crate::extension::Extension;
+use crate::loom::{Arc, Condvar, Mutex, Worker, thread};
+use crate::sched::{self, Config, Shared, SharedDriver};
+use crate::task::Notified;
+
+use super::Runtime;
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// ```
+/// let rt = corio_sched::Builder::new().worker_threads(2).thread_name("app").build().unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    thread_name: String,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+    driver: Option<Box<dyn sched::park::Driver>>,
+    extension: Option<Extension>,
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Default settings: one worker per available core, 512 blocking
+    /// threads kept alive 10 s.
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            thread_name: "corio-worker".to_string(),
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            driver: None,
+            extension: None,
+            config: Config::default(),
+        }
+    }
+
+    /// Number of worker threads (`n >= 1`; `build` fails otherwise).
+    pub fn worker_threads(mut self, n: usize) -> Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Name prefix of the runtime's threads.
+    pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Most threads the blocking pool (`to_thread`) may run at once.
+    pub fn max_blocking_threads(mut self, n: usize) -> Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits.
+    pub fn blocking_keep_alive(mut self, d: Duration) -> Builder {
+        self.blocking_keep_alive = d;
+        self
+    }
+
+    /// Plugs in the driver idle workers block in (the I/O and time driver).
+    pub fn driver(mut self, driver: Box<dyn sched::park::Driver>) -> Builder {
+        self.driver = Some(driver);
+        self
+    }
+
+    /// Attaches a value the runtime's handles carry (the facade keeps its
+    /// I/O and time driver handle here); see [`Handle::extension`].
+    pub fn extension(mut self, ext: Extension) -> Builder {
+        self.extension = Some(ext);
+        self
+    }
+
+    /// Every `n` ticks a worker takes from the global queue first (default 61).
+    #[doc(hidden)]
+    pub fn global_queue_interval(mut self, n: u32) -> Builder {
+        self.config.global_queue_interval = n.max(1);
+        self
+    }
+
+    /// Starts the worker threads.
+    pub fn build(self) -> io::Result<Runtime> {
+        let workers = self.worker_threads.unwrap_or_else(num_cpus::get);
+        if workers == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "worker_threads must be at least 1, got 0"));
+        }
+        if self.max_blocking_threads == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "max_blocking_threads must be at least 1, got 0"));
+        }
+        let locals: Vec<Worker<Notified>> = (0..workers).map(|_| Worker::new_fifo()).collect();
+        let stealers = locals.iter().map(|w| w.stealer()).collect();
+        let (home, on_start) = blocking_home();
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.blocking_keep_alive,
+            format!("{}-blocking", self.thread_name),
+            on_start,
+        );
+        let driver = self.driver.map(SharedDriver::new);
+        let shared = Arc::new(Shared::new(stealers, driver, blocking, self.config, self.extension));
+        set_blocking_home(&home, &shared);
+        let alive = Arc::new((Mutex::new(workers), Condvar::new()));
+        for (index, local) in locals.into_iter().enumerate() {
+            let shared = shared.clone();
+            let alive = alive.clone();
+            thread::Builder::new().name(format!("{}-{index}", self.thread_name)).spawn(move || {
+                let _exit = ExitSignal(alive);
+                sched::run_worker(shared, index, local);
+            })?;
+        }
+        Ok(Runtime { shared, alive, shut_down: Mutex::new(false) })
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .field("driver", &self.driver.is_some())
+            .finish()
+    }
+}
+
+/// The runtime's blocking threads must know their runtime (so that
+/// `Handle::current()` works in `to_thread` closures), but the pool is made
+/// before the runtime: they find it through this late-bound weak cell.
+type Home = StdArc<std::sync::OnceLock<std::sync::Weak<Shared>>>;
+type OnStart = Option<crate::blocking::OnStart>;
+
+#[cfg(not(corio_loom))]
+fn blocking_home() -> (Home, OnStart) {
+    let home: Home = StdArc::default();
+    let cell = home.clone();
+    // Upgraded when the thread is spawned (the runtime is alive: a job was
+    // just submitted), entered when it starts.
+    let on_start: crate::blocking::OnStart = Arc::new(move || {
+        let shared = cell.get().and_then(|w| w.upgrade());
+        Box::new(move || -> Box<dyn std::any::Any> {
+            match shared {
+                Some(shared) => Box::new(context::enter(shared, false, std::ptr::null())),
+                None => Box::new(()),
+            }
+        })
+    });
+    (home, Some(on_start))
+}
+
+#[cfg(not(corio_loom))]
+fn set_blocking_home(home: &Home, shared: &Arc<Shared>) {
+    let _ = home.set(Arc::downgrade(shared));
+}
+
+// loom's `Arc` has no `Weak`; the models do not need a handle on blocking
+// threads.
+#[cfg(corio_loom)]
+fn blocking_home() -> (Home, OnStart) {
+    (StdArc::default(), None)
+}
+
+#[cfg(corio_loom)]
+fn set_blocking_home(_home: &Home, _shared: &Arc<Shared>) {}
+
+/// Counts a worker out when its thread ends (even by panic).
+pub(super) struct ExitSignal(Arc<(Mutex<usize>, Condvar)>);
+
+impl Drop for ExitSignal {
+    fn drop(&mut self) {
+        let (count, cv) = &*self.0;
+        *count.lock() -= 1;
+        cv.notify_all();
+    }
+}
