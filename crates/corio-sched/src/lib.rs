@@ -26,13 +26,17 @@ mod blocking;
 mod blocking_task;
 mod context;
 pub mod coop;
+mod debug;
 mod loom;
+mod metrics;
 mod runtime;
 mod sched;
 pub mod task;
 mod thread_pool;
 mod yield_now;
 
+pub use debug::{TaskDump, WatchdogHook};
+pub use metrics::RuntimeMetrics;
 pub use runtime::{
     Builder, Extension, Handle, Runtime, all_tasks, create_task, current_task, forbid_run_inside_runtime, run, spawn,
     to_thread,

@@ -30,6 +30,7 @@
 //! places where corio deliberately differs.
 
 pub mod net;
+mod observe;
 mod runtime;
 pub mod signal;
 pub mod streams;
@@ -69,8 +70,8 @@ pub use time::{
 };
 
 pub use corio_sched::{
-    CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef, all_tasks, create_task, current_task, spawn, to_thread,
-    yield_now,
+    CallbackId, PanicPayload, RuntimeMetrics, Task, TaskDump, TaskError, TaskId, TaskRef, all_tasks, create_task,
+    current_task, spawn, to_thread, yield_now,
 };
 
 /// Tasks: the handle, its errors, and spawning with a name.

@@ -20,10 +20,13 @@ pub(crate) struct WorkerContext {
     tick: Cell<u32>,
     searching: Cell<bool>,
     rng: Cell<u64>,
+    /// This worker's counters in `shared.obs` (`metrics.rs`), cached.
+    metrics: std::ptr::NonNull<crate::metrics::WorkerMetrics>,
 }
 
 impl WorkerContext {
     pub(crate) fn new(shared: Arc<Shared>, index: usize, local: Worker<Notified>) -> WorkerContext {
+        let metrics = std::ptr::NonNull::from(&*shared.obs.workers[index]);
         WorkerContext {
             shared,
             index,
@@ -32,6 +35,7 @@ impl WorkerContext {
             tick: Cell::new(0),
             searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
+            metrics,
         }
     }
 
@@ -61,6 +65,14 @@ impl WorkerContext {
         x ^= x >> 27;
         self.rng.set(x);
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// This worker's counters (`metrics.rs`).
+    #[inline(always)]
+    fn metrics(&self) -> &crate::metrics::WorkerMetrics {
+        // SAFETY: the pointer was taken from `self.shared.obs.workers`, a
+        // boxed slice never resized, which `self.shared` keeps alive.
+        unsafe { self.metrics.as_ref() }
     }
 
     /// The local part of the search order.
@@ -105,7 +117,10 @@ impl WorkerContext {
             }
             loop {
                 match self.shared.stealers[victim].steal_batch_and_pop(&self.local) {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        crate::metrics::WorkerMetrics::bump(&self.metrics().steals);
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => continue,
                 }
@@ -124,7 +139,7 @@ impl WorkerContext {
     /// Polls `task`, then whatever it put in the LIFO slot, up to the cap.
     fn run_task(&self, task: Notified) {
         self.stop_searching();
-        task.run();
+        crate::debug::run(self.metrics(), task);
         let mut lifo_polls = 0;
         while let Some(task) = self.lifo.take() {
             if lifo_polls >= self.shared.config.max_lifo_polls || self.shared.is_shutdown() {
@@ -134,7 +149,7 @@ impl WorkerContext {
                 break;
             }
             lifo_polls += 1;
-            task.run();
+            crate::debug::run(self.metrics(), task);
         }
     }
 
@@ -167,6 +182,8 @@ impl WorkerContext {
             }
         }
         let parker = &self.shared.parkers[self.index];
+        self.shared.obs.park_begin(self.index);
+        let _awake = crate::metrics::ParkGuard(&self.shared.obs, self.index);
         loop {
             parker.park(self.shared.driver.as_ref());
             if self.shared.is_shutdown() {
@@ -206,6 +223,7 @@ impl WorkerContext {
 pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let worker = WorkerContext::new(shared.clone(), index, local);
     let _enter = context::enter(shared, true, &worker);
+    worker.shared.obs.worker_started(index);
     while !worker.shared.is_shutdown() {
         worker.tick.set(worker.tick.get().wrapping_add(1));
         worker.maintenance();

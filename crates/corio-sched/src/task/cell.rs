@@ -67,6 +67,8 @@ pub(crate) struct Cold {
     pub(crate) fired: bool,
     /// Rule 8: a drainer job is queued or running.
     pub(crate) draining: bool,
+    /// Debug mode only (API.md §13): age, polls, busy time, spawner.
+    pub(crate) debug: Option<Box<crate::debug::TaskDebug>>,
 }
 
 pub(crate) struct Trailer {
