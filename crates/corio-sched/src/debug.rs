@@ -172,9 +172,8 @@ pub(crate) fn trace_spawn(raw: RawTask) {
 /// The state a dump shows for a task.
 fn state_name(raw: RawTask) -> &'static str {
     let state = raw.header().state.load();
-    if state.has(ROOT) {
-        "running"
-    } else if state.has(RUNNING) {
+    // A `block_on` main future is RUNNING for its whole life.
+    if state.has(RUNNING) {
         "running"
     } else if state.has(SCHEDULED) {
         "scheduled"
@@ -187,8 +186,16 @@ struct DumpEntry {
     id: TaskId,
     name: String,
     state: &'static str,
-    /// Debug mode: age, polls, busy time, spawner.
-    extra: Option<(Duration, u64, Duration, Option<(TaskId, String)>)>,
+    /// Debug mode only.
+    extra: Option<DumpExtra>,
+}
+
+/// The debug-mode columns of a dump line.
+struct DumpExtra {
+    age: Duration,
+    polls: u64,
+    busy: Duration,
+    spawner: Option<(TaskId, String)>,
 }
 
 /// Every live task of a runtime at one moment, from
@@ -214,12 +221,12 @@ impl TaskDump {
             .into_iter()
             .map(|task| {
                 let raw = task.raw();
-                let extra = raw
-                    .trailer()
-                    .cold()
-                    .get()
-                    .and_then(|c| c.debug.as_ref())
-                    .map(|d| (now.saturating_duration_since(d.spawned_at), d.polls, d.busy, d.spawner.clone()));
+                let extra = raw.trailer().cold().get().and_then(|c| c.debug.as_ref()).map(|d| DumpExtra {
+                    age: now.saturating_duration_since(d.spawned_at),
+                    polls: d.polls,
+                    busy: d.busy,
+                    spawner: d.spawner.clone(),
+                });
                 DumpEntry { id: task.id(), name: task.name(), state: state_name(raw), extra }
             })
             .collect();
@@ -242,9 +249,9 @@ impl fmt::Display for TaskDump {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for e in &self.entries {
             write!(f, "id={} name={:?} state={}", e.id, e.name, e.state)?;
-            if let Some((age, polls, busy, spawner)) = &e.extra {
-                write!(f, " age={age:.1?} polls={polls} busy={busy:.1?}")?;
-                match spawner {
+            if let Some(x) = &e.extra {
+                write!(f, " age={:.1?} polls={} busy={:.1?}", x.age, x.polls, x.busy)?;
+                match &x.spawner {
                     Some((id, name)) => write!(f, " spawner={id} spawner_name={name:?}")?,
                     None => write!(f, " spawner=-")?,
                 }

@@ -2,6 +2,10 @@
 //! stderr are checked from a child process: this test binary re-run with
 //! one test selected and `CHILD_ENV` naming the scenario.
 
+// `rt.block_on(async { spawn(..) })` is how these tests spawn named tasks
+// from outside the runtime: the task is returned on purpose, not awaited.
+#![allow(clippy::async_yields_async)]
+
 use std::collections::HashMap;
 use std::process::Command;
 use std::sync::Arc;
