@@ -297,6 +297,7 @@ fn block_worker(rt: &corio::Runtime, name: &str, d: Duration) {
 }
 
 #[test]
+#[cfg(not(feature = "tracing"))] // with it, reports are WARN events (see `tracing_feature`)
 fn slow_poll_is_reported_with_id_name_and_duration() {
     if is_child("slow_poll_is_reported_with_id_name_and_duration") {
         let rt =
@@ -311,6 +312,7 @@ fn slow_poll_is_reported_with_id_name_and_duration() {
 }
 
 #[test]
+#[cfg(not(feature = "tracing"))] // with it, reports are WARN events (see `tracing_feature`)
 fn blocked_worker_is_reported_while_stuck_once() {
     if is_child("blocked_worker_is_reported_while_stuck_once") {
         let rt =
@@ -328,6 +330,7 @@ fn blocked_worker_is_reported_while_stuck_once() {
 }
 
 #[test]
+#[cfg(not(feature = "tracing"))] // with it, reports are WARN events (see `tracing_feature`)
 fn corio_debug_env_turns_debug_mode_on_at_100ms() {
     if is_child("corio_debug_env_turns_debug_mode_on_at_100ms") {
         let rt = runtime(1);
@@ -341,6 +344,7 @@ fn corio_debug_env_turns_debug_mode_on_at_100ms() {
 }
 
 #[test]
+#[cfg(not(feature = "tracing"))] // with it, reports are WARN events (see `tracing_feature`)
 fn no_reports_without_debug_mode() {
     if is_child("no_reports_without_debug_mode") {
         let rt = runtime(1);
@@ -353,6 +357,7 @@ fn no_reports_without_debug_mode() {
 }
 
 #[test]
+#[cfg(not(feature = "tracing"))] // with it, reports are WARN events (see `tracing_feature`)
 fn shutdown_in_debug_mode_names_pending_tasks() {
     if is_child("shutdown_in_debug_mode_names_pending_tasks") {
         let rt = corio::Builder::new().worker_threads(2).slow_poll_threshold(Duration::from_secs(5)).build().unwrap();
@@ -409,4 +414,127 @@ fn sigquit_in_debug_mode_prints_the_dump() {
     let err = child_stderr("sigquit_in_debug_mode_prints_the_dump", &[]);
     assert!(err.contains("task dump (SIGQUIT)"), "{err}");
     assert!(err.contains("name=\"dumped-task\" state=idle"), "{err}");
+}
+
+// ---- the `tracing` feature ---------------------------------------------------
+
+#[cfg(feature = "tracing")]
+mod tracing_feature {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Level, Metadata, Subscriber};
+
+    /// What the subscriber saw: spans by id (name, fields), and events
+    /// (level, target, fields).
+    #[derive(Default)]
+    struct Seen {
+        spans: Vec<(u64, String, Vec<(String, String)>)>,
+        events: Vec<(Level, String, Vec<(String, String)>)>,
+        entered: u64,
+    }
+
+    static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+
+    struct Fields(Vec<(String, String)>);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            self.0.push((field.name().to_string(), format!("{value:?}").trim_matches('"').to_string()));
+        }
+        fn record_str(&mut self, field: &Field, value: &str) {
+            self.0.push((field.name().to_string(), value.to_string()));
+        }
+    }
+
+    struct Collector;
+
+    impl Subscriber for Collector {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            let id = NEXT.fetch_add(1, Ordering::Relaxed);
+            let mut fields = Fields(Vec::new());
+            span.record(&mut fields);
+            let mut seen = SEEN.lock().unwrap();
+            seen.get_or_insert_with(Seen::default).spans.push((id, span.metadata().name().to_string(), fields.0));
+            Id::from_u64(id)
+        }
+        fn record(&self, span: &Id, values: &Record<'_>) {
+            let mut fields = Fields(Vec::new());
+            values.record(&mut fields);
+            let mut seen = SEEN.lock().unwrap();
+            if let Some(s) = seen.get_or_insert_with(Seen::default).spans.iter_mut().find(|s| s.0 == span.into_u64()) {
+                s.2.extend(fields.0);
+            }
+        }
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut fields = Fields(Vec::new());
+            event.record(&mut fields);
+            let meta = event.metadata();
+            let mut seen = SEEN.lock().unwrap();
+            seen.get_or_insert_with(Seen::default).events.push((*meta.level(), meta.target().to_string(), fields.0));
+        }
+        fn enter(&self, _: &Id) {
+            SEEN.lock().unwrap().get_or_insert_with(Seen::default).entered += 1;
+        }
+        fn exit(&self, _: &Id) {}
+    }
+
+    fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn polls_run_in_task_spans_and_lifecycle_events_are_debug() {
+        tracing::subscriber::set_global_default(Collector).unwrap();
+        let rt =
+            corio::Builder::new().worker_threads(1).slow_poll_threshold(Duration::from_millis(30)).build().unwrap();
+        let done = rt.block_on(async {
+            corio::task::Builder::new().name("traced").spawn(async {
+                std::thread::sleep(Duration::from_millis(60));
+                7
+            })
+        });
+        let id = done.id().as_u64().to_string();
+        assert_eq!(rt.block_on(done).unwrap(), 7);
+        let cancelled =
+            rt.block_on(async { corio::task::Builder::new().name("doomed").spawn(std::future::pending::<()>()) });
+        std::thread::sleep(Duration::from_millis(20));
+        cancelled.cancel();
+        let _ = rt.block_on(cancelled);
+        let panicked = rt.block_on(async { corio::task::Builder::new().name("bomb").spawn(async { panic!("boom") }) });
+        assert!(rt.block_on(panicked).unwrap_err().is_panic());
+        drop(rt);
+
+        let seen = SEEN.lock().unwrap().take().unwrap();
+        let span = seen.spans.iter().find(|s| s.1 == "task" && field(&s.2, "name") == Some("traced"));
+        let span = span.unwrap_or_else(|| panic!("no task span for 'traced': {:?}", seen.spans));
+        assert_eq!(field(&span.2, "id"), Some(id.as_str()));
+        assert!(seen.entered >= 1);
+        let message = |name: &str, msg: &str| {
+            seen.events
+                .iter()
+                .find(|e| field(&e.2, "name") == Some(name) && field(&e.2, "message").is_some_and(|m| m.contains(msg)))
+        };
+        for (name, msg) in [
+            ("traced", "task spawned"),
+            ("traced", "task completed"),
+            ("doomed", "task cancelled"),
+            ("bomb", "task panicked"),
+        ] {
+            let e = message(name, msg).unwrap_or_else(|| panic!("no '{msg}' event for {name}: {:?}", seen.events));
+            assert_eq!(e.0, Level::DEBUG);
+        }
+        let warn = seen.events.iter().find(|e| {
+            e.0 == Level::WARN && field(&e.2, "message").is_some_and(|m| m.contains("slow poll: task 'traced'"))
+        });
+        assert!(warn.is_some(), "no WARN slow-poll event: {:?}", seen.events);
+    }
 }
