@@ -156,9 +156,9 @@ impl Drop for ParkGuard<'_> {
 /// One worker's part of a [`RuntimeMetrics`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct WorkerSnapshot {
-    polls: u64,
+    pub(crate) polls: u64,
     steals: u64,
-    parks: u64,
+    pub(crate) parks: u64,
     local_queue_depth: usize,
     busy: Duration,
 }
