@@ -10,7 +10,13 @@
 //!    Relaxed: a counter is a monotonic number, not a publication of data.
 //! 2. Busy time is measured per run-loop batch: one clock read when a worker
 //!    wakes from parking and one when it parks again, never per poll. A
-//!    snapshot adds the running batch of a worker that is not parked.
+//!    snapshot adds the running batch of a worker that is not parked. The
+//!    three words involved (`busy_ns`, `busy_since`, `parked`) change together
+//!    under a sequence count (`busy_seq`, odd while the owner writes), so a
+//!    reader retries instead of mixing the words of two batches. Clocks are
+//!    read inside the owner's write and before the reader's check, so busy
+//!    time can only lag by the few instructions between a clock read and
+//!    its publication.
 //! 3. Live tasks and spawned tasks are counted by the task registry, under
 //!    the shard lock spawn already takes: nothing is added to the spawn path.
 //! 4. Gauges (queue depths, blocking pool, I/O sources, timers) are read from
@@ -21,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{AtomicBool, AtomicU64, Ordering};
+use crate::loom::{AtomicBool, AtomicU64, Ordering, fence};
 
 /// One worker's counters (rule 1).
 pub(crate) struct WorkerMetrics {
@@ -34,6 +40,8 @@ pub(crate) struct WorkerMetrics {
     busy_since: AtomicU64,
     /// The worker is parked (waiting for work, not running anything).
     pub(crate) parked: AtomicBool,
+    /// Rule 2's sequence count.
+    busy_seq: AtomicU64,
     /// Debug mode only: the id of the task being polled, 0 between polls.
     pub(crate) current: AtomicU64,
     /// Debug mode's slow-poll threshold (read-only after build): when set,
@@ -50,6 +58,7 @@ impl WorkerMetrics {
             busy_ns: AtomicU64::new(0),
             busy_since: AtomicU64::new(0),
             parked: AtomicBool::new(false),
+            busy_seq: AtomicU64::new(0),
             current: AtomicU64::new(0),
             slow_poll,
         }
@@ -87,46 +96,86 @@ impl Observer {
         u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
+    /// Runs the owner's write of rule 2's three words inside the sequence
+    /// count.
+    fn write_busy(&self, index: usize, f: impl FnOnce(&WorkerMetrics)) {
+        let m = &self.workers[index];
+        // ORDERING: Relaxed: only this worker writes the count (rule 1).
+        let seq = m.busy_seq.load(Ordering::Relaxed);
+        // ORDERING: Relaxed store, then the Release fence: a reader whose
+        // Acquire fence sees any of the writes below also sees the odd count
+        // (pairs with the fence in `busy`).
+        m.busy_seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        f(m);
+        // ORDERING: Release: publishes the writes above to a reader whose
+        // Acquire load sees the even count (pairs with `busy`'s first load).
+        m.busy_seq.store(seq.wrapping_add(2), Ordering::Release);
+    }
+
     /// Worker `index` starts its run loop: a batch begins (rule 2).
     pub(crate) fn worker_started(&self, index: usize) {
-        // ORDERING: Relaxed: rule 1.
-        self.workers[index].busy_since.store(self.now_ns(), Ordering::Relaxed);
+        // ORDERING: Relaxed inside the sequence count (rule 2).
+        self.write_busy(index, |m| m.busy_since.store(self.now_ns(), Ordering::Relaxed));
     }
 
     /// Worker `index` is about to park: its batch ends (rule 2).
     #[cold]
     pub(crate) fn park_begin(&self, index: usize) {
-        let m = &self.workers[index];
-        let now = self.now_ns();
-        // ORDERING: Relaxed everywhere: rule 1 (single writer, readers only
-        // read numbers). `parked` is stored before `busy_ns` grows so a
-        // reader that sees the new total never adds the old batch again
-        // for long; a snapshot is an estimate at this edge.
-        m.parked.store(true, Ordering::Relaxed);
-        let batch = now.saturating_sub(m.busy_since.load(Ordering::Relaxed));
-        m.busy_ns.store(m.busy_ns.load(Ordering::Relaxed).saturating_add(batch), Ordering::Relaxed);
-        WorkerMetrics::bump(&m.parks);
+        self.write_busy(index, |m| {
+            let now = self.now_ns();
+            // ORDERING: Relaxed inside the sequence count (rule 2); the
+            // watchdog reads `parked` alone, as a hint.
+            m.parked.store(true, Ordering::Relaxed);
+            // ORDERING: Relaxed: as above.
+            let batch = now.saturating_sub(m.busy_since.load(Ordering::Relaxed));
+            // ORDERING: Relaxed: as above.
+            let total = m.busy_ns.load(Ordering::Relaxed).saturating_add(batch);
+            // ORDERING: Relaxed: as above.
+            m.busy_ns.store(total, Ordering::Relaxed);
+        });
+        WorkerMetrics::bump(&self.workers[index].parks);
     }
 
     /// Worker `index` woke from parking: a new batch begins (rule 2).
     #[cold]
     pub(crate) fn park_end(&self, index: usize) {
-        let m = &self.workers[index];
-        // ORDERING: Relaxed: rule 1.
-        m.busy_since.store(self.now_ns(), Ordering::Relaxed);
-        // ORDERING: Relaxed: rule 1.
-        m.parked.store(false, Ordering::Relaxed);
+        self.write_busy(index, |m| {
+            // ORDERING: Relaxed inside the sequence count (rule 2).
+            m.busy_since.store(self.now_ns(), Ordering::Relaxed);
+            // ORDERING: Relaxed: as above.
+            m.parked.store(false, Ordering::Relaxed);
+        });
     }
 
+    /// Rule 2, the reader's side: a consistent view of the three words.
     fn busy(&self, m: &WorkerMetrics) -> Duration {
-        // ORDERING: Relaxed: rule 1; an estimate at batch edges.
-        let mut ns = m.busy_ns.load(Ordering::Relaxed);
-        // ORDERING: Relaxed: as above.
-        if !m.parked.load(Ordering::Relaxed) {
+        loop {
+            // ORDERING: Acquire: pairs with the Release store that ends a
+            // write, so the words read below are at least that new.
+            let seq = m.busy_seq.load(Ordering::Acquire);
+            if seq % 2 == 1 {
+                crate::loom::thread::yield_now();
+                continue;
+            }
+            // ORDERING: Relaxed: validated by the sequence count below.
+            let ns = m.busy_ns.load(Ordering::Relaxed);
             // ORDERING: Relaxed: as above.
-            ns = ns.saturating_add(self.now_ns().saturating_sub(m.busy_since.load(Ordering::Relaxed)));
+            let since = m.busy_since.load(Ordering::Relaxed);
+            // ORDERING: Relaxed: as above.
+            let parked = m.parked.load(Ordering::Relaxed);
+            let now = self.now_ns();
+            // ORDERING: Acquire fence: pairs with the writer's Release fence,
+            // so if any word above came from a newer write, the count read
+            // next has moved.
+            fence(Ordering::Acquire);
+            // ORDERING: Relaxed: ordered by the fence above.
+            if m.busy_seq.load(Ordering::Relaxed) != seq {
+                continue;
+            }
+            let running = if parked { 0 } else { now.saturating_sub(since) };
+            return Duration::from_nanos(ns.saturating_add(running));
         }
-        Duration::from_nanos(ns)
     }
 
     /// Per-worker part of a snapshot.
@@ -160,7 +209,7 @@ pub(crate) struct WorkerSnapshot {
     steals: u64,
     pub(crate) parks: u64,
     local_queue_depth: usize,
-    busy: Duration,
+    pub(crate) busy: Duration,
 }
 
 /// A snapshot of a runtime's counters and gauges, from

@@ -286,6 +286,7 @@ fn dump_shows_running_and_scheduled() {
 // ---- debug mode, checked on a child's stderr --------------------------------
 
 /// A named task that blocks its worker for `d`, then says so on stderr.
+#[cfg(not(feature = "tracing"))]
 fn block_worker(rt: &corio::Runtime, name: &str, d: Duration) {
     let task = rt.block_on(async {
         corio::task::Builder::new().name(name).spawn(async move {
@@ -430,17 +431,19 @@ mod tracing_feature {
 
     /// What the subscriber saw: spans by id (name, fields), and events
     /// (level, target, fields).
+    type KeyValues = Vec<(String, String)>;
+
     #[derive(Default)]
     struct Seen {
-        spans: Vec<(u64, String, Vec<(String, String)>)>,
-        events: Vec<(Level, String, Vec<(String, String)>)>,
+        spans: Vec<(u64, String, KeyValues)>,
+        events: Vec<(Level, String, KeyValues)>,
         entered: u64,
     }
 
     static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
     static NEXT: AtomicU64 = AtomicU64::new(1);
 
-    struct Fields(Vec<(String, String)>);
+    struct Fields(KeyValues);
 
     impl Visit for Fields {
         fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {

@@ -1,6 +1,7 @@
-//! Model of the per-worker counters (`metrics.rs` rule 1): the owner's
-//! Relaxed load+store increments lose nothing, and a concurrent reader (a
-//! snapshot, the watchdog) sees a number that only grows.
+//! Model of the per-worker counters (`metrics.rs` rules 1 and 2): the
+//! owner's Relaxed load+store increments lose nothing, a concurrent reader (a
+//! snapshot, the watchdog) sees a number that only grows, and a reader of
+//! busy time never spins forever on the sequence count.
 
 use crate::loom::{Arc, Ordering, thread};
 use crate::metrics::{Observer, WorkerMetrics};
