@@ -69,17 +69,20 @@ pub(crate) fn run(m: &WorkerMetrics, task: Notified) {
     task.run();
 }
 
+/// Polls inside the task's `task` span (made at spawn, see `trace_spawn`),
+/// if a subscriber wanted it.
 #[cfg(feature = "tracing")]
 fn run_traced(task: Notified) {
     let raw = task.raw();
-    let span =
-        tracing::span!(tracing::Level::DEBUG, "task", id = raw.header().id.as_u64(), name = tracing::field::Empty);
-    if span.is_disabled() {
-        return task.run();
+    // Cloned out so the cold lock is not held while the task runs.
+    let span = raw.trailer().cold().get().and_then(|c| c.span.clone());
+    match span {
+        Some(span) => {
+            let _entered = span.enter();
+            task.run();
+        }
+        None => task.run(),
     }
-    span.record("name", raw.name().as_str());
-    let _entered = span.enter();
-    task.run();
 }
 
 /// The debug-mode poll: timed, attributed, reported when slow.
@@ -142,10 +145,16 @@ pub(crate) fn report_pending(tasks: &[TaskRef]) {
     }
 }
 
-/// `tracing` events for the end of a task (DEBUG level).
+/// `tracing` events for the end of a task (DEBUG level); closes the task's
+/// span.
 #[cfg(feature = "tracing")]
 pub(crate) fn trace_complete(raw: RawTask, outcome: usize) {
     use crate::task::state::{CANCEL_OUTCOME, PANICKED};
+    let span = {
+        let mut cold = raw.trailer().cold();
+        if cold.get().is_some_and(|c| c.span.is_some()) { cold.get_mut().span.take() } else { None }
+    };
+    let _entered = span.as_ref().map(|s| s.enter());
     let id = raw.header().id.as_u64();
     if !tracing::enabled!(target: "corio::task", tracing::Level::DEBUG) {
         return;
@@ -160,13 +169,43 @@ pub(crate) fn trace_complete(raw: RawTask, outcome: usize) {
     }
 }
 
-/// `tracing` event for a spawn (DEBUG level).
+/// `tracing` at spawn: the task's span and a DEBUG event.
+///
+/// The span, named `task`, lives as long as the task and is entered around
+/// every poll (as tokio's task span is). Besides `id` and `name` it carries
+/// the fields tokio's task span has (`kind`, `task.id`, `task.name`), which
+/// `console-subscriber` reads. It is kept in the task's cold part only when a
+/// subscriber enabled it.
 #[cfg(feature = "tracing")]
 pub(crate) fn trace_spawn(raw: RawTask) {
-    if !tracing::enabled!(target: "corio::task", tracing::Level::DEBUG) {
+    let id = raw.header().id.as_u64();
+    let span = tracing::span!(
+        target: "corio::task",
+        parent: None,
+        tracing::Level::DEBUG,
+        "task",
+        id,
+        name = tracing::field::Empty,
+        kind = "task",
+        task.id = id,
+        task.name = tracing::field::Empty,
+    );
+    let enabled = !span.is_disabled();
+    let wants_event = tracing::enabled!(target: "corio::task", tracing::Level::DEBUG);
+    if !enabled && !wants_event {
         return;
     }
-    tracing::debug!(target: "corio::task", id = raw.header().id.as_u64(), name = raw.name().as_str(), "task spawned");
+    let name = raw.name();
+    if enabled {
+        span.record("name", name.as_str());
+        span.record("task.name", name.as_str());
+    }
+    if wants_event {
+        tracing::debug!(target: "corio::task", parent: &span, id, name = name.as_str(), "task spawned");
+    }
+    if enabled {
+        raw.trailer().cold().get_mut().span = Some(span);
+    }
 }
 
 /// The state a dump shows for a task.

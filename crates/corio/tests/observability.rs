@@ -520,6 +520,13 @@ mod tracing_feature {
         let span = seen.spans.iter().find(|s| s.1 == "task" && field(&s.2, "name") == Some("traced"));
         let span = span.unwrap_or_else(|| panic!("no task span for 'traced': {:?}", seen.spans));
         assert_eq!(field(&span.2, "id"), Some(id.as_str()));
+        // One span for the task's life, entered at each poll, with the
+        // fields tokio's task span has (what console-subscriber reads).
+        let count = seen.spans.iter().filter(|s| s.1 == "task" && field(&s.2, "name") == Some("traced")).count();
+        assert_eq!(count, 1, "{:?}", seen.spans);
+        assert_eq!(field(&span.2, "kind"), Some("task"));
+        assert_eq!(field(&span.2, "task.name"), Some("traced"));
+        assert_eq!(field(&span.2, "task.id"), Some(id.as_str()));
         assert!(seen.entered >= 1);
         let message = |name: &str, msg: &str| {
             seen.events

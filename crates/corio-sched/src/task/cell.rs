@@ -69,6 +69,9 @@ pub(crate) struct Cold {
     pub(crate) draining: bool,
     /// Debug mode only (API.md §13): age, polls, busy time, spawner.
     pub(crate) debug: Option<Box<crate::debug::TaskDebug>>,
+    /// `tracing` feature only: the task's span, entered around each poll.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: Option<tracing::Span>,
 }
 
 pub(crate) struct Trailer {
