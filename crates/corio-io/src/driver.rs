@@ -224,6 +224,17 @@ impl IoHandle {
         self.inner.clock.now()
     }
 
+    /// I/O sources registered with the reactor now (for the facade's
+    /// `RuntimeMetrics::io_sources`).
+    pub fn io_sources(&self) -> usize {
+        self.inner.reactor.sources()
+    }
+
+    /// Timers armed and not yet fired (for `RuntimeMetrics::timers_pending`).
+    pub fn timers_pending(&self) -> usize {
+        self.inner.timers.lock().wheel.len()
+    }
+
     /// `true` if this driver's clock is paused (virtual time).
     pub fn is_paused(&self) -> bool {
         self.inner.clock.is_paused()

@@ -28,16 +28,20 @@ mod block_on;
 mod blocking;
 mod context;
 pub mod coop;
+mod debug;
 mod extension;
 mod fault;
 mod loom;
+mod metrics;
 mod runtime;
 mod sched;
 pub mod task;
 mod yield_now;
 
 pub use blocking::ThreadPool;
+pub use debug::{TaskDump, WatchdogHook};
 pub use extension::Extension;
+pub use metrics::RuntimeMetrics;
 pub use runtime::{
     Builder, Handle, Runtime, all_tasks, create_task, current_task, forbid_run_inside_runtime, run, spawn, to_thread,
 };

@@ -10,7 +10,7 @@
 #[cfg(not(corio_loom))]
 mod imp {
     pub(crate) use std::sync::Arc;
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence};
     pub(crate) use std::thread;
     pub(crate) use std::thread_local;
 
@@ -90,7 +90,7 @@ mod imp {
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::Arc;
-    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
+    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence};
     pub(crate) use loom::thread;
     pub(crate) use loom::thread_local;
 
@@ -207,6 +207,9 @@ mod imp {
             pub(crate) fn is_empty(&self) -> bool {
                 self.0.lock().is_empty()
             }
+            pub(crate) fn len(&self) -> usize {
+                self.0.lock().len()
+            }
         }
 
         #[derive(Debug)]
@@ -230,6 +233,9 @@ mod imp {
             }
             pub(crate) fn is_empty(&self) -> bool {
                 self.0.lock().is_empty()
+            }
+            pub(crate) fn len(&self) -> usize {
+                self.0.lock().len()
             }
         }
     }

@@ -32,6 +32,7 @@
 #[cfg(feature = "hyper")]
 pub mod hyper;
 pub mod net;
+mod observe;
 mod runtime;
 pub mod signal;
 pub mod streams;
@@ -74,8 +75,8 @@ pub use time::{
 };
 
 pub use corio_sched::{
-    CallbackId, PanicPayload, Task, TaskError, TaskId, TaskRef, all_tasks, create_task, current_task, spawn, to_thread,
-    yield_now,
+    CallbackId, PanicPayload, RuntimeMetrics, Task, TaskDump, TaskError, TaskId, TaskRef, all_tasks, create_task,
+    current_task, spawn, to_thread, yield_now,
 };
 
 /// Tasks: the handle, its errors, and spawning with a name.

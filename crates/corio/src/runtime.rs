@@ -27,6 +27,7 @@ use crate::Task;
 /// ```
 pub struct Runtime {
     inner: corio_sched::Runtime,
+    _sigquit: Option<crate::observe::SigQuit>,
 }
 
 impl Runtime {
@@ -134,12 +135,29 @@ impl Builder {
         Builder { start_paused: paused, ..self }
     }
 
+    /// Debug mode (asyncio's `slow_callback_duration` and debug mode): a
+    /// poll longer than `d` is reported with the task's id, name and
+    /// duration; a worker stuck in one poll longer than `d` is reported
+    /// while it is still stuck; shutting down with pending tasks names them;
+    /// [`Handle::dump`] adds each task's age, polls, busy time and spawner,
+    /// and SIGQUIT prints the dump to stderr. Without this call,
+    /// `CORIO_DEBUG=1` in the environment turns debug mode on with 100 ms.
+    /// See `docs/observability.md`.
+    pub fn slow_poll_threshold(self, d: Duration) -> Builder {
+        Builder { inner: self.inner.slow_poll_threshold(d), ..self }
+    }
+
     /// Starts the runtime's threads, with corio-io's I/O and time driver
     /// plugged into the scheduler.
     pub fn build(self) -> io::Result<Runtime> {
         let (driver, io) = corio_io::new_driver(self.start_paused)?;
-        let inner = self.inner.driver(Box::new(driver)).extension(std::sync::Arc::new(io)).build()?;
-        Ok(Runtime { inner })
+        let mut inner = self.inner.driver(Box::new(driver)).extension(std::sync::Arc::new(io));
+        let sigquit = if inner.is_debug() { crate::observe::SigQuit::install() } else { None };
+        if let Some(sigquit) = &sigquit {
+            inner = inner.watchdog_hook(sigquit.hook());
+        }
+        let inner = inner.build()?;
+        Ok(Runtime { inner, _sigquit: sigquit })
     }
 }
 
@@ -178,6 +196,29 @@ impl Handle {
         F::Output: Send + 'static,
     {
         self.inner.spawn(future)
+    }
+
+    /// A snapshot of the runtime's counters and gauges — see
+    /// [`RuntimeMetrics`](crate::RuntimeMetrics). Cheap: no task is visited.
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().worker_threads(1).build().unwrap();
+    /// let m = rt.handle().metrics();
+    /// assert_eq!((m.workers(), m.live_tasks(), m.spawned_total()), (1, 0, 0));
+    /// ```
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        let m = self.inner.metrics();
+        match corio_io::IoHandle::from_sched(&self.inner) {
+            Some(io) => m.with_driver_counts(io.io_sources(), io.timers_pending()),
+            None => m,
+        }
+    }
+
+    /// Every live task of the runtime — id, name, state
+    /// (`idle`/`scheduled`/`running`), and in debug mode also age, polls,
+    /// busy time and spawner; `Display` prints one line per task.
+    pub fn dump(&self) -> crate::TaskDump {
+        self.inner.dump()
     }
 }
 

@@ -119,6 +119,11 @@ impl Reactor {
         }
     }
 
+    /// Sources registered now (for `RuntimeMetrics::io_sources`).
+    pub(crate) fn sources(&self) -> usize {
+        self.registrations.lock().slab.len()
+    }
+
     /// Wakes the thread blocked in [`poll`](Reactor::poll), or makes the
     /// next poll return at once.
     pub(crate) fn notify(&self) {

@@ -131,6 +131,12 @@ impl BlockingPool {
         state.queue.is_empty() && state.threads == state.idle
     }
 
+    /// Threads alive now and jobs queued, for `Handle::metrics`.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let state = self.inner.state.lock();
+        (state.threads, state.queue.len())
+    }
+
     /// Threads alive now (for tests).
     pub(crate) fn thread_count(&self) -> usize {
         self.inner.state.lock().threads

@@ -7,6 +7,7 @@
 //! that is never freed keeps it alive, and loom reports the leak.
 
 mod blocking;
+mod metrics;
 mod runtime;
 mod sched;
 mod task;

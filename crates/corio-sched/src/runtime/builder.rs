@@ -29,6 +29,8 @@ pub struct Builder {
     driver: Option<Box<dyn sched::park::Driver>>,
     extension: Option<Extension>,
     config: Config,
+    slow_poll: Option<Duration>,
+    watchdog_hook: Option<crate::debug::WatchdogHook>,
 }
 
 impl Default for Builder {
@@ -49,6 +51,8 @@ impl Builder {
             driver: None,
             extension: None,
             config: Config::default(),
+            slow_poll: None,
+            watchdog_hook: None,
         }
     }
 
@@ -89,6 +93,32 @@ impl Builder {
         self
     }
 
+    /// Turns debug mode on with this slow-poll threshold — asyncio's
+    /// `slow_callback_duration`. A poll that takes longer is reported with
+    /// the task's id, name and duration; a worker stuck in one poll longer is
+    /// reported while it is still stuck. Without this call, `CORIO_DEBUG=1`
+    /// in the environment turns debug mode on with 100 ms. A zero duration
+    /// counts as 1 µs.
+    pub fn slow_poll_threshold(mut self, d: Duration) -> Builder {
+        self.slow_poll = Some(d.max(Duration::from_micros(1)));
+        self
+    }
+
+    /// Called on every tick of the debug-mode watchdog (the facade answers
+    /// SIGQUIT with it).
+    #[doc(hidden)]
+    pub fn watchdog_hook(mut self, hook: crate::debug::WatchdogHook) -> Builder {
+        self.watchdog_hook = Some(hook);
+        self
+    }
+
+    /// `true` if the runtime this builder makes runs in debug mode (a
+    /// threshold was set, or `CORIO_DEBUG=1`).
+    #[doc(hidden)]
+    pub fn is_debug(&self) -> bool {
+        self.slow_poll.or_else(crate::debug::threshold_from_env).is_some()
+    }
+
     /// Every `n` ticks a worker takes from the global queue first (default 61).
     #[doc(hidden)]
     pub fn global_queue_interval(mut self, n: u32) -> Builder {
@@ -97,7 +127,8 @@ impl Builder {
     }
 
     /// Starts the worker threads.
-    pub fn build(self) -> io::Result<Runtime> {
+    pub fn build(mut self) -> io::Result<Runtime> {
+        self.config.slow_poll = self.slow_poll.or_else(crate::debug::threshold_from_env);
         let workers = self.worker_threads.unwrap_or_else(num_cpus::get);
         if workers == 0 {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "worker_threads must be at least 1, got 0"));
@@ -126,6 +157,10 @@ impl Builder {
                 sched::run_worker(shared, index, local);
             })?;
         }
+        #[cfg(not(corio_loom))]
+        if let Some(threshold) = shared.config.slow_poll {
+            crate::debug::start_watchdog(&shared, threshold, self.watchdog_hook);
+        }
         Ok(Runtime { shared, alive, shut_down: Mutex::new(false) })
     }
 }
@@ -138,6 +173,7 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
             .field("driver", &self.driver.is_some())
+            .field("slow_poll_threshold", &self.slow_poll)
             .finish()
     }
 }

@@ -75,6 +75,19 @@ impl Handle {
         self.shared.all_tasks()
     }
 
+    /// A snapshot of this runtime's counters and gauges (API.md §13); cheap
+    /// to take: no task is visited. The I/O and timer gauges are zero here;
+    /// the facade fills them in.
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        self.shared.metrics()
+    }
+
+    /// Every live task of this runtime: id, name, state, and in debug mode
+    /// age, polls, busy time and spawner. `Display` prints one line per task.
+    pub fn dump(&self) -> crate::TaskDump {
+        crate::TaskDump::take(&self.shared)
+    }
+
     /// Number of worker threads.
     pub fn worker_threads(&self) -> usize {
         self.shared.workers()

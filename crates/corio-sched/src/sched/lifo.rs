@@ -14,7 +14,8 @@
 //!    rule 3).
 //! 3. The owner takes from the slot; anybody may steal from it. Both are a
 //!    swap with null.
-//! 4. `progress` counts the tasks the owner started. A watcher (a parked
+//! 4. The owner's poll count (`metrics.rs`, written only by the owner)
+//!    measures its progress. A watcher (a parked
 //!    worker, see `worker.rs`) that sees it unchanged over a whole watch
 //!    period, with the slot full, knows the owner is stuck in one poll and
 //!    steals the slot. Stealing early costs locality, never correctness; a
@@ -23,18 +24,17 @@
 
 use std::ptr;
 
-use crate::loom::{AtomicPtr, AtomicUsize, Ordering};
+use crate::loom::{AtomicPtr, Ordering};
 use crate::task::Notified;
 use crate::task::cell::Header;
 
 pub(crate) struct LifoSlot {
     task: AtomicPtr<Header>,
-    progress: AtomicUsize,
 }
 
 impl LifoSlot {
     pub(crate) fn new() -> LifoSlot {
-        LifoSlot { task: AtomicPtr::new(ptr::null_mut()), progress: AtomicUsize::new(0) }
+        LifoSlot { task: AtomicPtr::new(ptr::null_mut()) }
     }
 
     /// Rule 2 (owner only): puts `task` in, returning the displaced entry.
@@ -68,21 +68,6 @@ impl LifoSlot {
     pub(crate) fn is_full(&self) -> bool {
         // ORDERING: Relaxed: a hint; whoever acts on it takes with a swap.
         !self.task.load(Ordering::Relaxed).is_null()
-    }
-
-    /// Rule 4 (owner only): one more task started.
-    #[inline]
-    pub(crate) fn record_progress(&self, started: usize) {
-        // ORDERING: Relaxed: a watcher only compares two readings a watch
-        // period apart; it needs no other memory to be visible with it.
-        self.progress.store(started, Ordering::Relaxed);
-    }
-
-    /// Rule 4: the owner's progress count.
-    #[inline]
-    pub(crate) fn progress(&self) -> usize {
-        // ORDERING: Relaxed: see `record_progress`.
-        self.progress.load(Ordering::Relaxed)
     }
 }
 

@@ -38,11 +38,13 @@ pub(crate) struct Config {
     /// Consecutive polls through the LIFO slot before it goes to the back of
     /// the queue (two tasks waking each other cannot starve the rest).
     pub(crate) max_lifo_polls: u32,
+    /// Debug mode's slow-poll threshold (`None`: debug mode off).
+    pub(crate) slow_poll: Option<std::time::Duration>,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { global_queue_interval: 61, event_interval: 61, max_lifo_polls: 3 }
+        Config { global_queue_interval: 61, event_interval: 61, max_lifo_polls: 3, slow_poll: None }
     }
 }
 
@@ -66,6 +68,8 @@ pub(crate) struct Shared {
     pub(crate) busy_roots: AtomicUsize,
     /// Done-callback jobs that arrived after shutdown (`callbacks.rs`).
     late_callbacks: callbacks::LateQueue,
+    /// Per-worker counters and debug-mode settings (`metrics.rs`).
+    pub(crate) obs: crate::metrics::Observer,
     shutdown: AtomicBool,
 }
 
@@ -88,6 +92,7 @@ impl Shared {
             registry: Registry::new(workers),
             driver,
             blocking,
+            obs: crate::metrics::Observer::new(workers, config.slow_poll),
             config,
             extension,
             busy_roots: AtomicUsize::new(0),
@@ -112,6 +117,11 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (raw, notified, task) = crate::task::new_task(future, this.clone(), name);
+        if this.obs.slow_poll.is_some() {
+            crate::debug::on_spawn(raw);
+        }
+        #[cfg(feature = "tracing")]
+        crate::debug::trace_spawn(raw);
         if this.registry.insert(raw) {
             this.schedule(notified);
         } else {
@@ -200,6 +210,22 @@ impl Shared {
         self.registry.snapshot()
     }
 
+    /// See `Handle::metrics` (metrics rules 3 and 4).
+    pub(crate) fn metrics(&self) -> crate::RuntimeMetrics {
+        let (live_tasks, spawned_total) = self.registry.counts();
+        let (blocking_threads, blocking_queue_depth) = self.blocking.counts();
+        crate::RuntimeMetrics {
+            live_tasks,
+            spawned_total,
+            injector_depth: self.injector.len(),
+            blocking_threads,
+            blocking_queue_depth,
+            io_sources: 0,
+            timers_pending: 0,
+            workers: (0..self.workers()).map(|i| self.obs.worker_snapshot(i, self.stealers[i].len())).collect(),
+        }
+    }
+
     /// Stops the workers (they drain their own queues as they exit).
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.store(true, Ordering::SeqCst);
@@ -212,7 +238,11 @@ impl Shared {
     /// After the workers stopped: cancels every task still alive and drops
     /// whatever is still queued. Destructors of the futures run here.
     pub(crate) fn finish_shutdown(&self) {
-        for task in self.registry.close() {
+        let pending = self.registry.close();
+        if self.obs.slow_poll.is_some() {
+            crate::debug::report_pending(&pending);
+        }
+        for task in pending {
             task.cancel();
         }
         self.drain_injector();

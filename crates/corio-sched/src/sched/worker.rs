@@ -15,29 +15,29 @@ pub(crate) struct WorkerContext {
     shared: Arc<Shared>,
     index: usize,
     local: Worker<Notified>,
-    /// Tasks started so far (published through the LIFO slot, `lifo.rs`
-    /// rule 4).
-    started: Cell<usize>,
     /// While this worker is the LIFO watcher: each other worker's progress
     /// at the previous watch tick.
-    watched: Box<[Cell<usize>]>,
+    watched: Box<[Cell<u64>]>,
     tick: Cell<u32>,
     searching: Cell<bool>,
     rng: Cell<u64>,
+    /// This worker's counters in `shared.obs` (`metrics.rs`), cached.
+    metrics: std::ptr::NonNull<crate::metrics::WorkerMetrics>,
 }
 
 impl WorkerContext {
     pub(crate) fn new(shared: Arc<Shared>, index: usize, local: Worker<Notified>) -> WorkerContext {
         let watched = (0..shared.workers()).map(|_| Cell::new(0)).collect();
+        let metrics = std::ptr::NonNull::from(&*shared.obs.workers[index]);
         WorkerContext {
             shared,
             index,
             local,
-            started: Cell::new(0),
             watched,
             tick: Cell::new(0),
             searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
+            metrics,
         }
     }
 
@@ -85,6 +85,14 @@ impl WorkerContext {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// This worker's counters (`metrics.rs`).
+    #[inline(always)]
+    fn metrics(&self) -> &crate::metrics::WorkerMetrics {
+        // SAFETY: the pointer was taken from `self.shared.obs.workers`, a
+        // boxed slice never resized, which `self.shared` keeps alive.
+        unsafe { self.metrics.as_ref() }
+    }
+
     /// The local part of the search order.
     fn next_task(&self) -> Option<Notified> {
         let tick = self.tick.get();
@@ -127,7 +135,10 @@ impl WorkerContext {
             }
             loop {
                 match self.shared.stealers[victim].steal_batch_and_pop(&self.local) {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        crate::metrics::WorkerMetrics::bump(&self.metrics().steals);
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => continue,
                 }
@@ -146,7 +157,7 @@ impl WorkerContext {
     /// Polls `task`, then whatever it put in the LIFO slot, up to the cap.
     fn run_task(&self, task: Notified) {
         self.stop_searching();
-        self.start(task);
+        crate::debug::run(self.metrics(), task);
         let mut lifo_polls = 0;
         while let Some(task) = self.lifo().take() {
             if lifo_polls >= self.shared.config.max_lifo_polls || self.shared.is_shutdown() {
@@ -154,17 +165,8 @@ impl WorkerContext {
                 break;
             }
             lifo_polls += 1;
-            self.start(task);
+            crate::debug::run(self.metrics(), task);
         }
-    }
-
-    /// Runs one task, publishing the progress a LIFO watcher looks at.
-    #[inline]
-    fn start(&self, task: Notified) {
-        let started = self.started.get().wrapping_add(1);
-        self.started.set(started);
-        self.lifo().record_progress(started);
-        task.run();
     }
 
     /// Every `event_interval` ticks a busy worker looks at the driver, so
@@ -192,6 +194,8 @@ impl WorkerContext {
             }
         }
         let parker = &self.shared.parkers[self.index];
+        self.shared.obs.park_begin(self.index);
+        let _awake = crate::metrics::ParkGuard(&self.shared.obs, self.index);
         let mut watching = false;
         loop {
             watching = self.update_watch(watching);
@@ -239,8 +243,8 @@ impl WorkerContext {
                 false
             }
             (false, true) if self.shared.claim_lifo_watcher() => {
-                for (slot, seen) in self.shared.lifo.iter().zip(self.watched.iter()) {
-                    seen.set(slot.progress());
+                for (metrics, seen) in self.shared.obs.workers.iter().zip(self.watched.iter()) {
+                    seen.set(progress(metrics));
                 }
                 true
             }
@@ -251,8 +255,9 @@ impl WorkerContext {
     /// One watch tick: steals the entry of a LIFO slot whose owner started
     /// no task during the whole period, into our own slot. `true` if it did.
     fn steal_stuck_lifo(&self) -> bool {
-        for (victim, (slot, seen)) in self.shared.lifo.iter().zip(self.watched.iter()).enumerate() {
-            let progress = slot.progress();
+        let workers = self.shared.lifo.iter().zip(self.shared.obs.workers.iter());
+        for (victim, ((slot, metrics), seen)) in workers.zip(self.watched.iter()).enumerate() {
+            let progress = progress(metrics);
             if victim != self.index
                 && progress == seen.get()
                 && let Some(task) = slot.take()
@@ -286,6 +291,15 @@ const LIFO_WATCH_PERIOD: Duration = Duration::from_millis(1);
 /// run without a watcher; the slot's hand-off has its own model.
 const WATCH_LIFO: bool = !cfg!(corio_loom);
 
+/// `lifo.rs` rule 4: a worker's progress is its poll count, which only it
+/// writes (`metrics.rs`).
+#[inline]
+fn progress(metrics: &crate::metrics::WorkerMetrics) -> u64 {
+    // ORDERING: Relaxed: a watcher compares two readings a watch period
+    // apart; no other memory needs to be visible with them.
+    metrics.polls.load(Ordering::Relaxed)
+}
+
 /// The run loop of worker `index`.
 pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let worker = WorkerContext::new(shared.clone(), index, local);
@@ -294,6 +308,7 @@ pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notifi
     // harness, the driver, callbacks). This outer boundary is the last line:
     // should a panic still escape, the worker reports it and goes on instead
     // of dying with its queued tasks and leaving the idle count wrong.
+    worker.shared.obs.worker_started(index);
     while crate::fault::guard(|| format!("worker {index}'s run loop"), || worker.run()).is_none() {}
     worker.drain_local();
 }

@@ -67,6 +67,11 @@ pub(crate) struct Cold {
     pub(crate) fired: bool,
     /// Rule 8: a drainer job is queued or running.
     pub(crate) draining: bool,
+    /// Debug mode only (API.md §13): age, polls, busy time, spawner.
+    pub(crate) debug: Option<Box<crate::debug::TaskDebug>>,
+    /// `tracing` feature only: the task's span, entered around each poll.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: Option<tracing::Span>,
 }
 
 pub(crate) struct Trailer {

@@ -182,6 +182,8 @@ where
         // every caller dropped the future first.
         unsafe { *stage = Stage::Finished(output) };
     });
+    #[cfg(feature = "tracing")]
+    crate::debug::trace_complete(raw, outcome);
     // Leave the registry first, so `all_tasks()` never lists a done task.
     let registered = cell.core.scheduler.release(&raw);
     let prev = cell.header.state.transition_to_complete(outcome);

@@ -124,6 +124,12 @@ impl Notified {
         raw
     }
 
+    /// The task this entry is for.
+    #[inline]
+    pub(crate) fn raw(&self) -> RawTask {
+        self.0
+    }
+
     /// Polls the task once.
     #[inline]
     pub(crate) fn run(self) {

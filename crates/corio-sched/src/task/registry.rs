@@ -20,6 +20,9 @@ pub(crate) struct Registry {
 struct Shard {
     tasks: Slab<RawTask>,
     closed: bool,
+    /// Tasks ever inserted (for `RuntimeMetrics::spawned_total`), counted
+    /// under the lock insert already holds.
+    inserted: u64,
 }
 
 impl Registry {
@@ -44,6 +47,7 @@ impl Registry {
         if shard.closed {
             return false;
         }
+        shard.inserted += 1;
         let key = shard.tasks.insert(task);
         // SAFETY: the key is only touched under this shard's lock.
         task.header().registry_key.with_mut(|k| unsafe { *k = key });
@@ -75,6 +79,14 @@ impl Registry {
             }
         }
         out
+    }
+
+    /// Live tasks and tasks ever inserted (metrics rule 3).
+    pub(crate) fn counts(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(live, total), shard| {
+            let shard = shard.lock();
+            (live + shard.tasks.len(), total + shard.inserted)
+        })
     }
 
     /// Closes every shard to new tasks and returns references to the tasks

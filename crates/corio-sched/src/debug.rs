@@ -1,0 +1,368 @@
+//! Debug mode (asyncio's `PYTHONASYNCIODEBUG`), the task dump and the
+//! `tracing` hooks (API.md §13).
+//!
+//! Debug mode is on when the builder got a slow-poll threshold or the
+//! environment has `CORIO_DEBUG=1` (threshold 100 ms). Then, and only then:
+//!
+//! - every poll on a worker is timed (two clock reads) and a poll longer than
+//!   the threshold is reported with the task's id, name and duration;
+//! - the worker publishes the id of the task it polls, and a watchdog thread
+//!   reports a worker whose poll counter has not moved for longer than the
+//!   threshold while it is not parked — while it is still stuck, once per
+//!   incident;
+//! - each task carries [`TaskDebug`] in its cold part (spawn time, polls,
+//!   busy time, spawner), shown by the dump;
+//! - a runtime shut down with tasks still pending names them.
+//!
+//! Reports go to stderr, or with the `tracing` feature to WARN events.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::loom::{Arc, Ordering};
+use crate::metrics::WorkerMetrics;
+use crate::sched::Shared;
+use crate::task::state::{COMPLETE, ROOT, RUNNING, SCHEDULED};
+use crate::task::{Notified, RawTask, TaskId, TaskRef};
+
+/// The threshold debug mode uses when only `CORIO_DEBUG=1` turned it on.
+pub(crate) const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+/// The threshold from the environment: `Some(100 ms)` if `CORIO_DEBUG` is
+/// set to anything but empty or `0`.
+pub(crate) fn threshold_from_env() -> Option<Duration> {
+    match std::env::var_os("CORIO_DEBUG") {
+        Some(v) if !v.is_empty() && v != "0" => Some(DEFAULT_SLOW_POLL),
+        _ => None,
+    }
+}
+
+/// The per-task extras of debug mode, in the task's cold part.
+#[derive(Debug)]
+pub(crate) struct TaskDebug {
+    spawned_at: Instant,
+    spawner: Option<(TaskId, String)>,
+    polls: u64,
+    busy: Duration,
+}
+
+/// Debug mode: records who spawns `raw` and when.
+#[cold]
+pub(crate) fn on_spawn(raw: RawTask) {
+    let spawner = crate::context::current_task().map(|s| (s.header().id, s.name()));
+    raw.trailer().cold().get_mut().debug =
+        Some(Box::new(TaskDebug { spawned_at: Instant::now(), spawner, polls: 0, busy: Duration::ZERO }));
+}
+
+/// Runs one queue entry on a worker: the hook the run loop calls for every
+/// poll. Counts the poll; in debug mode (or with `tracing`) takes the
+/// observed path.
+#[inline(always)]
+pub(crate) fn run(m: &WorkerMetrics, task: Notified) {
+    WorkerMetrics::bump(&m.polls);
+    if let Some(threshold) = m.slow_poll {
+        return run_observed(m, task, threshold);
+    }
+    #[cfg(feature = "tracing")]
+    return run_traced(task);
+    #[cfg(not(feature = "tracing"))]
+    task.run();
+}
+
+/// Polls inside the task's `task` span (made at spawn, see `trace_spawn`),
+/// if a subscriber wanted it.
+#[cfg(feature = "tracing")]
+fn run_traced(task: Notified) {
+    let raw = task.raw();
+    // Cloned out so the cold lock is not held while the task runs.
+    let span = raw.trailer().cold().get().and_then(|c| c.span.clone());
+    match span {
+        Some(span) => {
+            let _entered = span.enter();
+            task.run();
+        }
+        None => task.run(),
+    }
+}
+
+/// The debug-mode poll: timed, attributed, reported when slow.
+#[cold]
+#[inline(never)]
+fn run_observed(m: &WorkerMetrics, task: Notified, threshold: Duration) {
+    let raw = task.raw();
+    // Keep the cell alive past the poll, which may complete and free it.
+    raw.ref_inc();
+    let id = raw.header().id;
+    // ORDERING: Relaxed: single writer (metrics rule 1); the watchdog only
+    // uses the number to find the task in the registry.
+    m.current.store(id.as_u64(), Ordering::Relaxed);
+    let start = Instant::now();
+    #[cfg(feature = "tracing")]
+    run_traced(task);
+    #[cfg(not(feature = "tracing"))]
+    task.run();
+    let took = start.elapsed();
+    // ORDERING: Relaxed: as above.
+    m.current.store(0, Ordering::Relaxed);
+    {
+        let mut cold = raw.trailer().cold();
+        if let Some(d) = cold.get_mut().debug.as_mut() {
+            d.polls += 1;
+            d.busy += took;
+        }
+    }
+    if took >= threshold {
+        report(&format!(
+            "corio: slow poll: task '{}' (id {}) took {:.1?} in one poll (threshold {:?})",
+            raw.name(),
+            id,
+            took,
+            threshold
+        ));
+    }
+    raw.ref_dec();
+}
+
+/// A debug-mode report: a WARN event with `tracing`, else a line on stderr.
+#[cold]
+pub(crate) fn report(msg: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(target: "corio", "{msg}");
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("{msg}");
+}
+
+/// Debug mode, at shutdown: names the tasks that are about to be cancelled
+/// while pending (asyncio's "Task was destroyed but it is pending!").
+#[cold]
+pub(crate) fn report_pending(tasks: &[TaskRef]) {
+    for task in tasks {
+        let state = task.raw().header().state.load();
+        if state.has(ROOT) || state.has(COMPLETE) {
+            continue;
+        }
+        report(&format!("corio: Task was destroyed but it is pending! task '{}' (id {})", task.name(), task.id()));
+    }
+}
+
+/// `tracing` events for the end of a task (DEBUG level); closes the task's
+/// span.
+#[cfg(feature = "tracing")]
+pub(crate) fn trace_complete(raw: RawTask, outcome: usize) {
+    use crate::task::state::{CANCEL_OUTCOME, PANICKED};
+    let span = {
+        let mut cold = raw.trailer().cold();
+        if cold.get().is_some_and(|c| c.span.is_some()) { cold.get_mut().span.take() } else { None }
+    };
+    let _entered = span.as_ref().map(|s| s.enter());
+    let id = raw.header().id.as_u64();
+    if !tracing::enabled!(target: "corio::task", tracing::Level::DEBUG) {
+        return;
+    }
+    let name = raw.name();
+    if outcome & PANICKED != 0 {
+        tracing::debug!(target: "corio::task", id, name = name.as_str(), "task panicked");
+    } else if outcome & CANCEL_OUTCOME != 0 {
+        tracing::debug!(target: "corio::task", id, name = name.as_str(), "task cancelled");
+    } else {
+        tracing::debug!(target: "corio::task", id, name = name.as_str(), "task completed");
+    }
+}
+
+/// `tracing` at spawn: the task's span and a DEBUG event.
+///
+/// The span, named `task`, lives as long as the task and is entered around
+/// every poll (as tokio's task span is). Besides `id` and `name` it carries
+/// the fields tokio's task span has (`kind`, `task.id`, `task.name`), which
+/// `console-subscriber` reads. It is kept in the task's cold part only when a
+/// subscriber enabled it.
+#[cfg(feature = "tracing")]
+pub(crate) fn trace_spawn(raw: RawTask) {
+    let id = raw.header().id.as_u64();
+    let span = tracing::span!(
+        target: "corio::task",
+        parent: None,
+        tracing::Level::DEBUG,
+        "task",
+        id,
+        name = tracing::field::Empty,
+        kind = "task",
+        task.id = id,
+        task.name = tracing::field::Empty,
+    );
+    let enabled = !span.is_disabled();
+    let wants_event = tracing::enabled!(target: "corio::task", tracing::Level::DEBUG);
+    if !enabled && !wants_event {
+        return;
+    }
+    let name = raw.name();
+    if enabled {
+        span.record("name", name.as_str());
+        span.record("task.name", name.as_str());
+    }
+    if wants_event {
+        tracing::debug!(target: "corio::task", parent: &span, id, name = name.as_str(), "task spawned");
+    }
+    if enabled {
+        raw.trailer().cold().get_mut().span = Some(span);
+    }
+}
+
+/// The state a dump shows for a task.
+fn state_name(raw: RawTask) -> &'static str {
+    let state = raw.header().state.load();
+    // A `block_on` main future is RUNNING for its whole life.
+    if state.has(RUNNING) {
+        "running"
+    } else if state.has(SCHEDULED) {
+        "scheduled"
+    } else {
+        "idle"
+    }
+}
+
+struct DumpEntry {
+    id: TaskId,
+    name: String,
+    state: &'static str,
+    /// Debug mode only.
+    extra: Option<DumpExtra>,
+}
+
+/// The debug-mode columns of a dump line.
+struct DumpExtra {
+    age: Duration,
+    polls: u64,
+    busy: Duration,
+    spawner: Option<(TaskId, String)>,
+}
+
+/// Every live task of a runtime at one moment, from
+/// [`Handle::dump`](crate::Handle::dump) — like asyncio's
+/// `python -m asyncio ps`. `Display` prints one line per task, ordered by id:
+///
+/// ```text
+/// id=7 name="worker-1" state=idle
+/// ```
+///
+/// and in debug mode also `age=… polls=… busy=… spawner=<id|-> spawner_name="…"`
+/// (durations in `Debug` form, e.g. `1.5ms`). Names are quoted with Rust's
+/// string escapes.
+pub struct TaskDump {
+    entries: Vec<DumpEntry>,
+}
+
+impl TaskDump {
+    pub(crate) fn take(shared: &Arc<Shared>) -> TaskDump {
+        let now = Instant::now();
+        let mut entries: Vec<DumpEntry> = shared
+            .all_tasks()
+            .into_iter()
+            .map(|task| {
+                let raw = task.raw();
+                let extra = raw.trailer().cold().get().and_then(|c| c.debug.as_ref()).map(|d| DumpExtra {
+                    age: now.saturating_duration_since(d.spawned_at),
+                    polls: d.polls,
+                    busy: d.busy,
+                    spawner: d.spawner.clone(),
+                });
+                DumpEntry { id: task.id(), name: task.name(), state: state_name(raw), extra }
+            })
+            .collect();
+        entries.sort_by_key(|e| e.id);
+        TaskDump { entries }
+    }
+
+    /// Number of tasks in the dump.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// `true` if no task was alive.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl fmt::Display for TaskDump {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.entries {
+            write!(f, "id={} name={:?} state={}", e.id, e.name, e.state)?;
+            if let Some(x) = &e.extra {
+                write!(f, " age={:.1?} polls={} busy={:.1?}", x.age, x.polls, x.busy)?;
+                match &x.spawner {
+                    Some((id, name)) => write!(f, " spawner={id} spawner_name={name:?}")?,
+                    None => write!(f, " spawner=-")?,
+                }
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TaskDump {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskDump").field("tasks", &self.entries.len()).finish_non_exhaustive()
+    }
+}
+
+/// The blocked-worker watchdog of debug mode. Reads each worker's poll
+/// counter, parked flag and current task id (metrics rule 1): a worker not
+/// parked whose counter has not moved for `threshold` while it holds a task
+/// is stuck in that task's poll; it is reported once per incident, while
+/// still stuck. Holds only a weak reference; ends at shutdown.
+#[cfg(not(corio_loom))]
+pub(crate) fn start_watchdog(shared: &Arc<Shared>, threshold: Duration, hook: Option<WatchdogHook>) {
+    let weak = Arc::downgrade(shared);
+    let workers = shared.workers();
+    let tick = (threshold / 4).clamp(Duration::from_millis(1), Duration::from_millis(100));
+    let spawned = std::thread::Builder::new().name("corio-watchdog".into()).spawn(move || {
+        // Per worker: (poll count seen, when first seen, reported).
+        let mut seen: Vec<(u64, Instant, bool)> = vec![(u64::MAX, Instant::now(), false); workers];
+        loop {
+            std::thread::sleep(tick);
+            let Some(shared) = weak.upgrade() else { return };
+            if shared.is_shutdown() {
+                return;
+            }
+            if let Some(hook) = &hook {
+                hook(&crate::Handle { shared: shared.clone() });
+            }
+            let now = Instant::now();
+            for (i, entry) in seen.iter_mut().enumerate() {
+                let m = &shared.obs.workers[i];
+                // ORDERING: Relaxed: metrics rule 1, numbers only.
+                let polls = m.polls.load(Ordering::Relaxed);
+                // ORDERING: Relaxed: as above.
+                let parked = m.parked.load(Ordering::Relaxed);
+                // ORDERING: Relaxed: as above.
+                let current = m.current.load(Ordering::Relaxed);
+                if parked || current == 0 || polls != entry.0 {
+                    *entry = (polls, now, false);
+                    continue;
+                }
+                let stuck = now.saturating_duration_since(entry.1);
+                if stuck >= threshold && !entry.2 {
+                    entry.2 = true;
+                    let task = shared.all_tasks().into_iter().find(|t| t.id().as_u64() == current);
+                    let (name, id) = match task {
+                        Some(t) => (t.name(), t.id().to_string()),
+                        None => ("?".to_string(), current.to_string()),
+                    };
+                    report(&format!(
+                        "corio: blocked worker: worker {i} has been stuck for {stuck:.1?} in one poll of task '{name}' \
+                         (id {id}) (threshold {threshold:?}); a blocking call inside a task? use to_thread"
+                    ));
+                }
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        report(&format!("corio: debug mode: could not start the watchdog thread: {e}"));
+    }
+}
+
+/// Called by the watchdog on every tick (the facade uses it to answer
+/// SIGQUIT with a dump).
+pub type WatchdogHook = std::sync::Arc<dyn Fn(&crate::Handle) + Send + Sync>;
