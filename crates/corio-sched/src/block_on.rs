@@ -6,10 +6,10 @@ use std::sync::Arc as StdArc;
 use std::task::Wake;
 
 use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
-use crate::sched::Shared;
+use crate::sched::Scheduler;
 
 /// Wakes a thread blocked in `block_on`, and keeps the runtime's count of
-/// busy `block_on` threads (`Shared::busy_roots`, read by
+/// busy `block_on` threads (`Scheduler::busy_roots`, read by
 /// [`Handle::is_idle`](crate::Handle::is_idle)) exact.
 ///
 /// # Rules
@@ -28,7 +28,7 @@ pub(crate) struct ThreadWaker {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
-    shared: Arc<Shared>,
+    shared: Arc<Scheduler>,
 }
 
 const EMPTY: usize = 0;
@@ -36,7 +36,7 @@ const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
 
 impl ThreadWaker {
-    pub(crate) fn new(shared: Arc<Shared>) -> ThreadWaker {
+    pub(crate) fn new(shared: Arc<Scheduler>) -> ThreadWaker {
         ThreadWaker { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new(), shared }
     }
 
@@ -83,10 +83,10 @@ impl Wake for ThreadWaker {
 }
 
 /// Counts a `block_on` thread as busy for the duration of the call.
-pub(crate) struct RootBusy(Arc<Shared>);
+pub(crate) struct RootBusy(Arc<Scheduler>);
 
 impl RootBusy {
-    pub(crate) fn enter(shared: &Arc<Shared>) -> RootBusy {
+    pub(crate) fn enter(shared: &Arc<Scheduler>) -> RootBusy {
         shared.busy_roots.fetch_add(1, Ordering::SeqCst);
         RootBusy(shared.clone())
     }

@@ -6,7 +6,7 @@ use std::ptr;
 
 use crate::coop::Budget;
 use crate::loom::{Arc, thread_local};
-use crate::sched::{Shared, WorkerContext};
+use crate::sched::{Scheduler, WorkerContext};
 use crate::task::RawTask;
 
 struct ThreadContext {
@@ -16,7 +16,7 @@ struct ThreadContext {
     /// Set for the lifetime of a worker's run loop.
     worker: Cell<*const WorkerContext>,
     /// The runtime whose handle `Handle::current()` gives here.
-    handle: RefCell<Option<Arc<Shared>>>,
+    handle: RefCell<Option<Arc<Scheduler>>>,
     /// A runtime is being driven on this thread (a worker, or `block_on`).
     entered: Cell<bool>,
 }
@@ -71,27 +71,27 @@ pub(crate) fn with_budget<R>(f: impl FnOnce(&Cell<Budget>) -> R) -> R {
 #[inline]
 pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
     let worker = CONTEXT.try_with(|c| c.worker.get()).unwrap_or(ptr::null());
-    // SAFETY: the pointer is set by `enter_worker` for the duration of the
+    // SAFETY: the pointer is set by `enter` for the duration of the
     // worker's run loop, whose `WorkerContext` outlives that guard, and reset
     // when the guard drops; it is only ever read on its own thread.
     f(unsafe { worker.as_ref() })
 }
 
 /// The handle of the runtime this thread belongs to.
-pub(crate) fn handle() -> Option<Arc<Shared>> {
+pub(crate) fn handle() -> Option<Arc<Scheduler>> {
     CONTEXT.try_with(|c| c.handle.borrow().clone()).ok().flatten()
 }
 
 /// Undoes `enter_*` when dropped.
 pub(crate) struct EnterGuard {
-    prev_handle: Option<Arc<Shared>>,
+    prev_handle: Option<Arc<Scheduler>>,
     prev_entered: bool,
     prev_worker: *const WorkerContext,
 }
 
 /// Enters a runtime on this thread: as a worker (`worker` non-null), as a
 /// `block_on` caller (`entered`), or only as its home (blocking threads).
-pub(crate) fn enter(shared: Arc<Shared>, entered: bool, worker: *const WorkerContext) -> EnterGuard {
+pub(crate) fn enter(shared: Arc<Scheduler>, entered: bool, worker: *const WorkerContext) -> EnterGuard {
     CONTEXT.with(|c| EnterGuard {
         prev_handle: c.handle.replace(Some(shared)),
         prev_entered: c.entered.replace(entered),

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::loom::{Arc, Ordering};
 use crate::metrics::WorkerMetrics;
-use crate::sched::Shared;
+use crate::sched::Scheduler;
 use crate::task::state::{COMPLETE, ROOT, RUNNING, SCHEDULED};
 use crate::task::{Notified, RawTask, TaskId, TaskRef};
 
@@ -253,7 +253,7 @@ pub struct TaskDump {
 }
 
 impl TaskDump {
-    pub(crate) fn take(shared: &Arc<Shared>) -> TaskDump {
+    pub(crate) fn take(shared: &Arc<Scheduler>) -> TaskDump {
         let now = Instant::now();
         let mut entries: Vec<DumpEntry> = shared
             .all_tasks()
@@ -313,7 +313,7 @@ impl fmt::Debug for TaskDump {
 /// is stuck in that task's poll; it is reported once per incident, while
 /// still stuck. Holds only a weak reference; ends at shutdown.
 #[cfg(not(corio_loom))]
-pub(crate) fn start_watchdog(shared: &Arc<Shared>, threshold: Duration, hook: Option<WatchdogHook>) {
+pub(crate) fn start_watchdog(shared: &Arc<Scheduler>, threshold: Duration, hook: Option<WatchdogHook>) {
     let weak = Arc::downgrade(shared);
     let workers = shared.workers();
     let tick = (threshold / 4).clamp(Duration::from_millis(1), Duration::from_millis(100));

@@ -23,7 +23,7 @@ use crate::loom::{Arc, Condvar, Mutex, thread};
 type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Default)]
-struct State {
+struct PoolState {
     queue: VecDeque<Job>,
     threads: usize,
     idle: usize,
@@ -32,8 +32,8 @@ struct State {
     next_id: usize,
 }
 
-struct Inner {
-    state: Mutex<State>,
+struct Pool {
+    state: Mutex<PoolState>,
     condvar: Condvar,
     max_threads: usize,
     keep_alive: Duration,
@@ -54,7 +54,7 @@ pub(crate) type OnStart = Arc<dyn Fn() -> Box<dyn FnOnce() -> Box<dyn std::any::
 /// same pool.
 #[derive(Clone)]
 pub(crate) struct BlockingPool {
-    inner: Arc<Inner>,
+    inner: Arc<Pool>,
 }
 
 /// Returned when a job is offered to a pool that has shut down.
@@ -70,8 +70,8 @@ impl BlockingPool {
     ) -> BlockingPool {
         assert!(max_threads > 0, "a blocking pool needs at least one thread");
         BlockingPool {
-            inner: Arc::new(Inner {
-                state: Mutex::new(State::default()),
+            inner: Arc::new(Pool {
+                state: Mutex::new(PoolState::default()),
                 condvar: Condvar::new(),
                 max_threads,
                 keep_alive,
@@ -143,7 +143,7 @@ impl BlockingPool {
     }
 }
 
-fn run(inner: Arc<Inner>) {
+fn run(inner: Arc<Pool>) {
     let mut state = inner.state.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {

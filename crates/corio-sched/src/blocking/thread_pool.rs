@@ -2,8 +2,7 @@
 //! with its own threads and cap, for asyncio's
 //! `loop.run_in_executor(ThreadPoolExecutor(n), f)`.
 //!
-//! Added for the facade's asyncio layer (issue 5), which wraps it as
-//! `corio::ThreadPool`.
+//! The facade wraps it as `corio::ThreadPool`.
 
 use std::time::Duration;
 

@@ -37,7 +37,7 @@ impl Mock {
         }))
     }
 
-    /// Spawns like `Shared::spawn`, but leaves the first queue entry queued.
+    /// Spawns like `Scheduler::spawn`, but leaves the first queue entry queued.
     fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,

@@ -157,7 +157,7 @@ fn loom_shutdown_timeout_while_a_worker_runs() {
     });
 }
 
-/// The idle check a paused clock consults before it jumps (`Shared::is_idle`:
+/// The idle check a paused clock consults before it jumps (`Scheduler::is_idle`:
 /// every worker parked, no `block_on` thread busy, no visible task, no
 /// blocking job) racing a spawn from outside: once a spawn has returned, the
 /// runtime never reports idle until that task has run. So virtual time never

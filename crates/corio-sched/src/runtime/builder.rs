@@ -10,12 +10,14 @@ use crate::blocking::BlockingPool;
 use crate::context;
 use crate::extension::Extension;
 use crate::loom::{Arc, Condvar, Mutex, Worker, thread};
-use crate::sched::{self, Config, Shared, SharedDriver};
+use crate::sched::{self, Config, Scheduler, SharedDriver};
 use crate::task::Notified;
 
 use super::Runtime;
 
-/// Builds a [`Runtime`] with custom settings.
+/// corio-sched's builder: settings for a scheduler-only [`Runtime`] (no I/O
+/// or timers unless a [`Driver`](crate::Driver) is plugged in; the facade's
+/// `corio::Builder` does that).
 ///
 /// ```
 /// let rt = corio_sched::Builder::new().worker_threads(2).thread_name("app").build().unwrap();
@@ -146,7 +148,7 @@ impl Builder {
             on_start,
         );
         let driver = self.driver.map(SharedDriver::new);
-        let shared = Arc::new(Shared::new(stealers, driver, blocking, self.config, self.extension));
+        let shared = Arc::new(Scheduler::new(stealers, driver, blocking, self.config, self.extension));
         set_blocking_home(&home, &shared);
         let alive = Arc::new((Mutex::new(workers), Condvar::new()));
         for (index, local) in locals.into_iter().enumerate() {
@@ -181,7 +183,7 @@ impl fmt::Debug for Builder {
 /// The runtime's blocking threads must know their runtime (so that
 /// `Handle::current()` works in `to_thread` closures), but the pool is made
 /// before the runtime: they find it through this late-bound weak cell.
-type Home = StdArc<std::sync::OnceLock<std::sync::Weak<Shared>>>;
+type Home = StdArc<std::sync::OnceLock<std::sync::Weak<Scheduler>>>;
 type OnStart = Option<crate::blocking::OnStart>;
 
 #[cfg(not(corio_loom))]
@@ -203,7 +205,7 @@ fn blocking_home() -> (Home, OnStart) {
 }
 
 #[cfg(not(corio_loom))]
-fn set_blocking_home(home: &Home, shared: &Arc<Shared>) {
+fn set_blocking_home(home: &Home, shared: &Arc<Scheduler>) {
     let _ = home.set(Arc::downgrade(shared));
 }
 
@@ -215,7 +217,7 @@ fn blocking_home() -> (Home, OnStart) {
 }
 
 #[cfg(corio_loom)]
-fn set_blocking_home(_home: &Home, _shared: &Arc<Shared>) {}
+fn set_blocking_home(_home: &Home, _shared: &Arc<Scheduler>) {}
 
 /// Counts a worker out when its thread ends (even by panic).
 pub(super) struct ExitSignal(Arc<(Mutex<usize>, Condvar)>);

@@ -97,7 +97,7 @@ where
 
 /// Panics if this thread drives a corio runtime (a worker, or inside
 /// `block_on`): `run` there would block it. Checked before a new runtime's
-/// threads are started. Shared by this crate's `run` and the facade's.
+/// threads are started. Scheduler by this crate's `run` and the facade's.
 #[doc(hidden)]
 #[track_caller]
 pub fn forbid_run_inside_runtime() {

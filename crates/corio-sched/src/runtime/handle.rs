@@ -7,13 +7,15 @@ use std::future::Future;
 use crate::context;
 use crate::extension::Extension;
 use crate::loom::Arc;
-use crate::sched::Shared;
+use crate::sched::Scheduler;
 use crate::task::{Task, TaskRef};
 
-/// A cloneable reference to a runtime, usable from any thread.
+/// corio-sched's handle: a cloneable reference to a scheduler-only
+/// [`Runtime`](crate::Runtime), usable from any thread (the facade's
+/// `corio::Handle` wraps it).
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<Scheduler>,
 }
 
 impl Handle {
@@ -41,7 +43,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future, None)
+        Scheduler::spawn(&self.shared, future, None)
     }
 
     pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Box<str>>) -> Task<F::Output>
@@ -49,7 +51,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future, name)
+        Scheduler::spawn(&self.shared, future, name)
     }
 
     /// Runs `f` on the blocking pool; the task resolves to its result.

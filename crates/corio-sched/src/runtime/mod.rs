@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::block_on::{RootBusy, ThreadWaker};
 use crate::context;
 use crate::loom::{Arc, Condvar, Mutex};
-use crate::sched::Shared;
+use crate::sched::Scheduler;
 use crate::task::Task;
 use crate::task::root::Root;
 
@@ -25,15 +25,17 @@ pub use builder::Builder;
 pub use free::{all_tasks, create_task, current_task, forbid_run_inside_runtime, run, spawn, to_thread};
 pub use handle::Handle;
 
-/// A multi-threaded event loop: worker threads that run tasks, and a
-/// blocking pool. `Send + Sync`.
+/// corio-sched's runtime: the multi-threaded scheduler alone — worker threads
+/// that run tasks, and a blocking pool — with no I/O or timers unless a
+/// driver was plugged in (the facade's `corio::Runtime` is this with corio's
+/// I/O and time driver). `Send + Sync`.
 ///
 /// Workers run spawned tasks whether or not anyone is inside
 /// [`block_on`](Runtime::block_on). Dropping the runtime (or
 /// [`shutdown_timeout`](Runtime::shutdown_timeout)) cancels every task still
 /// alive and drops its future, so destructors run and nothing leaks.
 pub struct Runtime {
-    shared: Arc<Shared>,
+    shared: Arc<Scheduler>,
     alive: Arc<(Mutex<usize>, Condvar)>,
     shut_down: Mutex<bool>,
 }
@@ -90,7 +92,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future, None)
+        Scheduler::spawn(&self.shared, future, None)
     }
 
     /// A handle to this runtime.

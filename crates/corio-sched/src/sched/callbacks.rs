@@ -14,7 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::Shared;
+use super::Scheduler;
 use crate::loom::{Arc, Mutex};
 
 /// A drainer job.
@@ -31,11 +31,11 @@ pub(crate) struct LateCallbacks {
 /// unrun, it passes the job to the late queue.
 pub(crate) struct CallbackJob {
     job: Option<Job>,
-    shared: Arc<Shared>,
+    shared: Arc<Scheduler>,
 }
 
 impl CallbackJob {
-    pub(crate) fn new(job: Job, shared: Arc<Shared>) -> CallbackJob {
+    pub(crate) fn new(job: Job, shared: Arc<Scheduler>) -> CallbackJob {
         CallbackJob { job: Some(job), shared }
     }
 }
@@ -60,7 +60,7 @@ impl Drop for CallbackJob {
 }
 
 /// Queues `job` on the late queue, starting its thread if none runs.
-pub(crate) fn run_late(shared: &Arc<Shared>, job: Job) {
+pub(crate) fn run_late(shared: &Arc<Scheduler>, job: Job) {
     {
         let mut late = shared.late_callbacks.lock();
         late.jobs.push_back(job);
@@ -79,7 +79,7 @@ pub(crate) fn run_late(shared: &Arc<Shared>, job: Job) {
 
 /// Runs late jobs until the queue is empty. Each job catches its own
 /// callbacks' panics (`task/raw.rs`).
-fn drain_late(shared: &Arc<Shared>) {
+fn drain_late(shared: &Arc<Scheduler>) {
     loop {
         let job = {
             let mut late = shared.late_callbacks.lock();

@@ -2,7 +2,7 @@
 //!
 //! Each worker owns a FIFO `crossbeam_deque::Worker` and a LIFO slot; one
 //! `Injector` takes tasks from outside the workers. Where a worker looks for
-//! its next task, in order (see `worker.rs`): every `GLOBAL_QUEUE_INTERVAL`
+//! its next task, in order (see `worker.rs`): every `global_queue_interval`
 //! ticks the injector first (so remote tasks are never starved), then the
 //! LIFO slot, the local deque, the injector, a random victim's deque (half
 //! of it), and then it parks. The searching throttle and the wake-up
@@ -48,8 +48,10 @@ impl Default for Config {
     }
 }
 
-/// What the workers, the handles and every task of one runtime share.
-pub(crate) struct Shared {
+/// The scheduler of one runtime: what its workers, its handles and every
+/// task it runs share (queues, parkers, the idle protocol, the registry,
+/// the driver, the blocking pool).
+pub(crate) struct Scheduler {
     pub(crate) injector: Injector<Notified>,
     pub(crate) stealers: Box<[Stealer<Notified>]>,
     pub(crate) parkers: Box<[Parker]>,
@@ -73,16 +75,16 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
 }
 
-impl Shared {
+impl Scheduler {
     pub(crate) fn new(
         stealers: Box<[Stealer<Notified>]>,
         driver: Option<SharedDriver>,
         blocking: BlockingPool,
         config: Config,
         extension: Option<crate::extension::Extension>,
-    ) -> Shared {
+    ) -> Scheduler {
         let workers = stealers.len();
-        Shared {
+        Scheduler {
             injector: Injector::new(),
             parkers: (0..workers).map(|_| Parker::new()).collect(),
             lifo: (0..workers).map(|_| CachePadded::new(lifo::LifoSlot::new())).collect(),
@@ -111,7 +113,7 @@ impl Shared {
     }
 
     /// Spawns a task on this runtime.
-    pub(crate) fn spawn<F>(this: &Arc<Shared>, future: F, name: Option<Box<str>>) -> Task<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Scheduler>, future: F, name: Option<Box<str>>) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -253,7 +255,7 @@ impl Shared {
     }
 }
 
-impl Schedule for Arc<Shared> {
+impl Schedule for Arc<Scheduler> {
     #[inline]
     fn schedule(&self, task: Notified) {
         crate::context::with_worker(|worker| match worker {
@@ -284,6 +286,6 @@ impl Schedule for Arc<Shared> {
         }
         // Should shutdown land before the task runs, its destructor passes
         // the job to the late queue (`callbacks.rs`).
-        Shared::spawn(self, callbacks::CallbackJob::new(job, self.clone()), None).detach();
+        Scheduler::spawn(self, callbacks::CallbackJob::new(job, self.clone()), None).detach();
     }
 }

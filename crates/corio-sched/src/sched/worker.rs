@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use super::Shared;
+use super::Scheduler;
 use super::lifo::LifoSlot;
 use crate::context;
 use crate::loom::{Arc, Ordering, Steal, Worker, fence};
@@ -12,7 +12,7 @@ use crate::task::Notified;
 /// A worker's own state. Lives on the worker's stack for the whole run loop
 /// and is reached from tasks through `context::with_worker`.
 pub(crate) struct WorkerContext {
-    shared: Arc<Shared>,
+    shared: Arc<Scheduler>,
     index: usize,
     local: Worker<Notified>,
     /// While this worker is the LIFO watcher: each other worker's progress
@@ -26,7 +26,7 @@ pub(crate) struct WorkerContext {
 }
 
 impl WorkerContext {
-    pub(crate) fn new(shared: Arc<Shared>, index: usize, local: Worker<Notified>) -> WorkerContext {
+    pub(crate) fn new(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) -> WorkerContext {
         let watched = (0..shared.workers()).map(|_| Cell::new(0)).collect();
         let metrics = std::ptr::NonNull::from(&*shared.obs.workers[index]);
         WorkerContext {
@@ -42,7 +42,7 @@ impl WorkerContext {
     }
 
     #[inline]
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<Scheduler> {
         &self.shared
     }
 
@@ -301,7 +301,7 @@ fn progress(metrics: &crate::metrics::WorkerMetrics) -> u64 {
 }
 
 /// The run loop of worker `index`.
-pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
+pub(crate) fn run_worker(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) {
     let worker = WorkerContext::new(shared.clone(), index, local);
     let _enter = context::enter(shared, true, &worker);
     // Every call into user code is guarded where it happens (the task

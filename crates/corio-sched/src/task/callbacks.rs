@@ -55,7 +55,7 @@ impl RawTask {
         let task = TaskRef::from_raw(self);
         let job = Box::new(move || task.raw().drain_callbacks(&task));
         let spawn = self.header().vtable.spawn_callbacks;
-        // SAFETY: the cell is alive: the job holds a reference through `task`.
+        // SAFETY: rules 8 and 9: the cell is alive: the job holds a reference through `task`.
         unsafe { spawn(self.as_ptr(), job) }
     }
 

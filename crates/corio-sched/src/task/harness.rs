@@ -71,7 +71,7 @@ where
 ///
 /// - `ptr` points to a live `Cell<F, S>` (every header with this vtable does).
 unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
-    // SAFETY: the vtable is only installed in a `Cell<F, S>`, whose header is
+    // SAFETY: rule 9: the vtable is only installed in a `Cell<F, S>`, whose header is
     // its first field (`#[repr(C)]`); the caller keeps the cell alive.
     unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
 }
@@ -88,7 +88,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the caller hands us a queue entry, whose reference keeps the
+    // SAFETY: rules 2 and 9: the caller hands us a queue entry, whose reference keeps the
     // cell alive until we release it.
     let cell = unsafe { cell::<F, S>(ptr) };
     let raw = RawTask::from_header(ptr);
@@ -131,7 +131,7 @@ fn poll_future<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> Poll<F::Output
     cell.core.stage.with_mut(|stage| {
         // SAFETY: we hold RUNNING (rule 2), so the stage is ours alone.
         match unsafe { &mut *stage } {
-            // SAFETY: the future lives in the heap cell and is never moved
+            // SAFETY: rule 2: the future lives in the heap cell and is never moved
             // until it is dropped in place.
             Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
             _ => unreachable!("a task was polled after its future was gone"),
@@ -222,7 +222,8 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the caller hands us a queue entry, which keeps the cell alive.
+    // SAFETY: rules 5 and 9: the caller hands us a queue entry, which keeps
+    // the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     cell.header.state.transition_to_running_for_shutdown();
     cancel_and_complete(cell, RawTask::from_header(ptr));
@@ -259,7 +260,8 @@ where
 {
     // SAFETY: the caller made a queue entry (rule 1) and keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    // SAFETY: the caller's queue entry, reference included, moves into it.
+    // SAFETY: rule 1: the caller's queue entry, reference included, moves
+    // into it.
     let notified = unsafe { Notified::from_raw(RawTask::from_header(ptr)) };
     cell.core.scheduler.schedule(notified);
 }
@@ -287,7 +289,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the handle holds a reference.
+    // SAFETY: rule 9: the handle holds a reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let output = cell.core.stage.with_mut(|stage| {
         // SAFETY: the caller saw COMPLETE and holds JOIN_INTEREST (rule 4).
@@ -296,7 +298,7 @@ where
             _ => Err(TaskError::InvalidState),
         }
     });
-    // SAFETY: the caller passes a `*mut Option<Result<F::Output, TaskError>>`.
+    // SAFETY: rule 4: the caller passes a `*mut Option<Result<F::Output, TaskError>>`.
     unsafe { *dst.cast::<Option<Result<F::Output, TaskError>>>() = Some(output) };
 }
 
@@ -314,7 +316,7 @@ where
     // SAFETY: the caller owns the output (rules 4 and 6) and a reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     let stage = cell.core.stage.with_mut(|stage| {
-        // SAFETY: as above: the output is ours.
+        // SAFETY: rules 4 and 6, as above: the output is ours.
         std::mem::replace(unsafe { &mut *stage }, Stage::Consumed)
     });
     let raw = RawTask::from_header(ptr);
@@ -354,7 +356,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the caller holds a reference.
+    // SAFETY: rule 9: the caller holds a reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     cell.core.scheduler.spawn_callbacks(job);
 }

@@ -30,11 +30,12 @@ pub struct Task<T> {
     _output: PhantomData<T>,
 }
 
-// SAFETY: the handle only moves a `T` out of the cell (so `T: Send` is
+// SAFETY: rules 4 and 6: the handle only moves a `T` out of the cell (so `T: Send` is
 // needed and enough); everything else it touches is synchronised by the
 // state word.
 unsafe impl<T: Send> Send for Task<T> {}
-// SAFETY: `&Task` offers no access to the `T` at all.
+// SAFETY: rule 7: `&Task` offers no access to the `T` at all, and every
+// method that writes the join-waker slot takes `&mut self`.
 unsafe impl<T: Send> Sync for Task<T> {}
 impl<T> Unpin for Task<T> {}
 

@@ -13,7 +13,9 @@
 //! # The protocol
 //!
 //! The state bits are tabled in `state.rs`. These rules say who may touch
-//! what; every `// SAFETY:` comment in this module cites one of them.
+//! what; every `// SAFETY:` comment about a task cell in this module
+//! cites one of them (`error.rs`'s `Sync` for a panic payload is not about
+//! a cell).
 //!
 //! 1. **Wake.** Waking an idle task sets `SCHEDULED` and creates exactly one
 //!    queue entry (`Notified`), which owns one reference. Waking a `RUNNING`

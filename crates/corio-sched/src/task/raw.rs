@@ -10,11 +10,11 @@ use super::state::TransitionToCancel;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RawTask(NonNull<Header>);
 
-// SAFETY: a task cell is only created for `F: Send`, `F::Output: Send` and a
+// SAFETY: rule 9: a task cell is only created for `F: Send`, `F::Output: Send` and a
 // `Send + Sync` scheduler, and all shared access goes through the state word
 // and the rules in `task/mod.rs`.
 unsafe impl Send for RawTask {}
-// SAFETY: as above.
+// SAFETY: rule 9, as above.
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
@@ -30,7 +30,7 @@ impl RawTask {
 
     #[inline]
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: a `RawTask` is only used while some reference to the cell is
+        // SAFETY: rule 9: a `RawTask` is only used while some reference to the cell is
         // held by its user (rule 9), so the header is alive.
         unsafe { self.0.as_ref() }
     }
@@ -64,7 +64,7 @@ impl RawTask {
     #[inline]
     pub(crate) fn schedule(self) {
         let schedule = self.header().vtable.schedule;
-        // SAFETY: the caller created a queue entry's reference for this call
+        // SAFETY: rule 1: the caller created a queue entry's reference for this call
         // (`TransitionToNotified::Submit`), which `schedule` takes over.
         unsafe { schedule(self.0) }
     }
@@ -80,7 +80,7 @@ impl RawTask {
             TransitionToCancel::Requested => true,
             TransitionToCancel::RunInPlace => {
                 let cancel = self.header().vtable.cancel_in_place;
-                // SAFETY: the transition gave us `RUNNING` and one reference
+                // SAFETY: rule 5: the transition gave us `RUNNING` and one reference
                 // (rule 5), which `cancel_in_place` consumes.
                 unsafe { cancel(self.0) };
                 true
@@ -144,7 +144,8 @@ impl Notified {
 impl Drop for Notified {
     fn drop(&mut self) {
         let shutdown = self.0.header().vtable.shutdown;
-        // SAFETY: we own the queue entry, which `shutdown` consumes.
+        // SAFETY: rules 2 and 5: we own the queue entry, which `shutdown`
+        // consumes.
         unsafe { shutdown(self.0.as_ptr()) }
     }
 }

@@ -49,7 +49,8 @@ impl Registry {
         }
         shard.inserted += 1;
         let key = shard.tasks.insert(task);
-        // SAFETY: the key is only touched under this shard's lock.
+        // SAFETY: rule 9: the registry entry, key included, is the registry's;
+        // the key is only touched under this shard's lock.
         task.header().registry_key.with_mut(|k| unsafe { *k = key });
         true
     }
@@ -58,7 +59,8 @@ impl Registry {
     /// reference to the caller.
     pub(crate) fn remove(&self, task: &RawTask) -> bool {
         let mut shard = self.shard(task).lock();
-        // SAFETY: the key is only touched under this shard's lock.
+        // SAFETY: rule 9: the registry entry, key included, is the registry's;
+        // the key is only touched under this shard's lock.
         let key = task.header().registry_key.with(|k| unsafe { *k });
         if key == usize::MAX {
             return false;

@@ -52,7 +52,7 @@ impl<S: Schedule> Root<S> {
 
 impl<S: Schedule> Drop for Root<S> {
     fn drop(&mut self) {
-        // SAFETY: the root was made by `harness::allocate` with exactly these
+        // SAFETY: rules 2 and 4: the root was made by `harness::allocate` with exactly these
         // types, and we hold RUNNING and the runner's reference since `new`.
         let cell = unsafe { self.raw.as_ptr().cast::<Cell<RootFuture, S>>().as_ref() };
         let _ = super::harness::drop_future(cell, self.raw);
