@@ -11,14 +11,10 @@
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
-use crate::context;
+use crate::context::{self, Budget};
 
 /// Units of budget a task gets per poll.
-pub const BUDGET: u8 = 128;
-
-/// A task's remaining budget; `None` is unlimited.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Budget(pub(crate) Option<u8>);
+pub const BUDGET: u8 = context::TASK_BUDGET;
 
 /// Permission to do one unit of work; gives the unit back unless
 /// [`made_progress`](Proceed::made_progress) is called.

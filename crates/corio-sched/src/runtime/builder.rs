@@ -7,7 +7,6 @@ use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use crate::blocking::BlockingPool;
-use crate::context;
 use crate::extension::Extension;
 use crate::loom::{Arc, Condvar, Mutex, Worker, thread};
 use crate::sched::{self, Config, Scheduler, SharedDriver};
@@ -196,7 +195,7 @@ fn blocking_home() -> (Home, OnStart) {
         let shared = cell.get().and_then(|w| w.upgrade());
         Box::new(move || -> Box<dyn std::any::Any> {
             match shared {
-                Some(shared) => Box::new(context::enter(shared, false, std::ptr::null())),
+                Some(shared) => Box::new(crate::sched::thread::enter(shared, false, std::ptr::null())),
                 None => Box::new(()),
             }
         })

@@ -101,7 +101,7 @@ where
 #[doc(hidden)]
 #[track_caller]
 pub fn forbid_run_inside_runtime() {
-    if context::is_entered() {
+    if crate::sched::thread::is_entered() {
         panic!(
             "corio::run called from inside a running corio runtime; \
              asyncio.run() cannot be called from a running event loop either — await the future instead"

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::future::Future;
 
-use crate::context;
 use crate::extension::Extension;
 use crate::loom::Arc;
 use crate::sched::Scheduler;
@@ -34,7 +33,7 @@ impl Handle {
 
     /// The runtime this thread runs in, if any.
     pub fn try_current() -> Option<Handle> {
-        context::handle().map(|shared| Handle { shared })
+        crate::sched::thread::handle().map(|shared| Handle { shared })
     }
 
     /// Spawns a task on this runtime, from any thread.

@@ -60,14 +60,14 @@ impl Runtime {
     /// When called on a thread that already drives a corio runtime (inside a
     /// task, or inside another `block_on`): that would block a worker.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        if context::is_entered() {
+        if crate::sched::thread::is_entered() {
             panic!(
                 "corio: block_on/run called from inside a running corio runtime; \
                  a runtime cannot be driven from within one of its tasks (asyncio raises \
                  RuntimeError here too) — await the future instead"
             );
         }
-        let _enter = context::enter(self.shared.clone(), true, std::ptr::null());
+        let _enter = crate::sched::thread::enter(self.shared.clone(), true, std::ptr::null());
         let root = Root::new(self.shared.clone(), |raw| self.shared.registry.insert(raw));
         let parker = StdArc::new(ThreadWaker::new(self.shared.clone()));
         let _busy = RootBusy::enter(&self.shared);
@@ -117,7 +117,7 @@ impl Runtime {
         }
         self.shared.begin_shutdown();
         // A runtime dropped on one of its own workers cannot wait for itself.
-        let own_worker = context::with_worker(|w| w.is_some_and(|w| Arc::ptr_eq(w.shared(), &self.shared)));
+        let own_worker = crate::sched::with_worker(|w| w.is_some_and(|w| Arc::ptr_eq(w.shared(), &self.shared)));
         let limit = if own_worker { Some(Duration::ZERO) } else { limit };
         let deadline = limit.map(|l| Instant::now() + l);
         let (count, cv) = &*self.alive;

@@ -14,7 +14,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::Scheduler;
 use crate::loom::{Arc, Mutex};
 
 /// A drainer job.
@@ -22,21 +21,30 @@ pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// Jobs that arrived after shutdown, and whether a thread drains them.
 #[derive(Default)]
-pub(crate) struct LateCallbacks {
+struct LateJobs {
     jobs: VecDeque<Job>,
     draining: bool,
+}
+
+/// The runtime's late queue (one per runtime, shared by its drainer tasks).
+pub(crate) struct LateQueue(Mutex<LateJobs>);
+
+impl LateQueue {
+    pub(crate) fn new() -> Arc<LateQueue> {
+        Arc::new(LateQueue(Mutex::new(LateJobs::default())))
+    }
 }
 
 /// The future of a drainer task: runs the job on its first poll; dropped
 /// unrun, it passes the job to the late queue.
 pub(crate) struct CallbackJob {
     job: Option<Job>,
-    shared: Arc<Scheduler>,
+    late: Arc<LateQueue>,
 }
 
 impl CallbackJob {
-    pub(crate) fn new(job: Job, shared: Arc<Scheduler>) -> CallbackJob {
-        CallbackJob { job: Some(job), shared }
+    pub(crate) fn new(job: Job, late: Arc<LateQueue>) -> CallbackJob {
+        CallbackJob { job: Some(job), late }
     }
 }
 
@@ -54,35 +62,35 @@ impl Future for CallbackJob {
 impl Drop for CallbackJob {
     fn drop(&mut self) {
         if let Some(job) = self.job.take() {
-            run_late(&self.shared, job);
+            run_late(&self.late, job);
         }
     }
 }
 
 /// Queues `job` on the late queue, starting its thread if none runs.
-pub(crate) fn run_late(shared: &Arc<Scheduler>, job: Job) {
+pub(crate) fn run_late(queue: &Arc<LateQueue>, job: Job) {
     {
-        let mut late = shared.late_callbacks.lock();
+        let mut late = queue.0.lock();
         late.jobs.push_back(job);
         if late.draining {
             return;
         }
         late.draining = true;
     }
-    let theirs = shared.clone();
+    let theirs = queue.clone();
     let spawned = crate::loom::thread::Builder::new().name("corio-callbacks".into()).spawn(move || drain_late(&theirs));
     if spawned.is_err() {
         // No thread to be had: late beats lost, run them here.
-        drain_late(shared);
+        drain_late(queue);
     }
 }
 
 /// Runs late jobs until the queue is empty. Each job catches its own
 /// callbacks' panics (`task/raw.rs`).
-fn drain_late(shared: &Arc<Scheduler>) {
+fn drain_late(queue: &LateQueue) {
     loop {
         let job = {
-            let mut late = shared.late_callbacks.lock();
+            let mut late = queue.0.lock();
             let job = late.jobs.pop_front();
             if job.is_none() {
                 late.draining = false;
@@ -95,6 +103,3 @@ fn drain_late(shared: &Arc<Scheduler>) {
         }
     }
 }
-
-/// The lock type the late queue lives in.
-pub(crate) type LateQueue = Mutex<LateCallbacks>;

@@ -12,6 +12,7 @@ mod callbacks;
 mod idle;
 pub(crate) mod lifo;
 pub(crate) mod park;
+pub(crate) mod thread;
 mod worker;
 
 use std::future::Future;
@@ -21,11 +22,11 @@ use crossbeam_utils::CachePadded;
 use crate::blocking::BlockingPool;
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Injector, Ordering, Steal, Stealer, fence};
 use crate::task::registry::Registry;
-use crate::task::{Notified, RawTask, Schedule, Task, TaskRef};
+use crate::task::{Notified, Schedule, Task, TaskRef};
 
 pub(crate) use idle::Idle;
 pub(crate) use park::{Parker, SharedDriver};
-pub(crate) use worker::{WorkerContext, run_worker};
+pub(crate) use worker::{run_worker, with_worker};
 
 /// Tuning knobs, fixed when the runtime is built.
 #[derive(Clone, Debug)]
@@ -69,7 +70,7 @@ pub(crate) struct Scheduler {
     /// `block_on.rs`, `ThreadWaker`.
     pub(crate) busy_roots: AtomicUsize,
     /// Done-callback jobs that arrived after shutdown (`callbacks.rs`).
-    late_callbacks: callbacks::LateQueue,
+    pub(crate) late_callbacks: Arc<callbacks::LateQueue>,
     /// Per-worker counters and debug-mode settings (`metrics.rs`).
     pub(crate) obs: crate::metrics::Observer,
     shutdown: AtomicBool,
@@ -98,7 +99,7 @@ impl Scheduler {
             config,
             extension,
             busy_roots: AtomicUsize::new(0),
-            late_callbacks: crate::loom::Mutex::new(callbacks::LateCallbacks::default()),
+            late_callbacks: callbacks::LateQueue::new(),
             shutdown: AtomicBool::new(false),
         }
     }
@@ -252,40 +253,5 @@ impl Scheduler {
         if let Some(driver) = &self.driver {
             driver.shutdown();
         }
-    }
-}
-
-impl Schedule for Arc<Scheduler> {
-    #[inline]
-    fn schedule(&self, task: Notified) {
-        crate::context::with_worker(|worker| match worker {
-            Some(worker) if Arc::ptr_eq(worker.shared(), self) => worker.schedule_local(task, false),
-            _ => self.schedule_remote(task),
-        });
-    }
-
-    #[inline]
-    fn yield_now(&self, task: Notified) {
-        crate::context::with_worker(|worker| match worker {
-            Some(worker) if Arc::ptr_eq(worker.shared(), self) => worker.schedule_local(task, true),
-            _ => self.schedule_remote(task),
-        });
-    }
-
-    #[inline]
-    fn release(&self, task: &RawTask) -> bool {
-        self.registry.remove(task)
-    }
-
-    fn spawn_callbacks(&self, job: Box<dyn FnOnce() + Send>) {
-        if self.is_shutdown() {
-            // The loop is closing and cannot run them (asyncio would raise
-            // "Event loop is closed"); the late queue's thread does.
-            callbacks::run_late(self, job);
-            return;
-        }
-        // Should shutdown land before the task runs, its destructor passes
-        // the job to the late queue (`callbacks.rs`).
-        Scheduler::spawn(self, callbacks::CallbackJob::new(job, self.clone()), None).detach();
     }
 }

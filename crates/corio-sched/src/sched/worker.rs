@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use super::Scheduler;
 use super::lifo::LifoSlot;
-use crate::context;
+use super::thread;
 use crate::loom::{Arc, Ordering, Steal, Worker, fence};
 use crate::task::Notified;
+use crate::task::{RawTask, Schedule};
 
 /// A worker's own state. Lives on the worker's stack for the whole run loop
-/// and is reached from tasks through `context::with_worker`.
+/// and is reached from tasks through `with_worker`.
 pub(crate) struct WorkerContext {
     shared: Arc<Scheduler>,
     index: usize,
@@ -274,7 +275,7 @@ impl WorkerContext {
     /// At shutdown: drop every task still queued here (their futures are
     /// dropped, not polled).
     fn drain_local(&self) {
-        context::leave_worker();
+        thread::leave_worker();
         self.stop_searching();
         drop(self.lifo().take());
         while let Some(task) = self.local.pop() {
@@ -303,7 +304,7 @@ fn progress(metrics: &crate::metrics::WorkerMetrics) -> u64 {
 /// The run loop of worker `index`.
 pub(crate) fn run_worker(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) {
     let worker = WorkerContext::new(shared.clone(), index, local);
-    let _enter = context::enter(shared, true, &worker);
+    let _enter = thread::enter(shared, true, (&worker as *const WorkerContext).cast());
     // Every call into user code is guarded where it happens (the task
     // harness, the driver, callbacks). This outer boundary is the last line:
     // should a panic still escape, the worker reports it and goes on instead
@@ -330,5 +331,51 @@ impl WorkerContext {
             }
             worker.park();
         }
+    }
+}
+
+/// Runs `f` with this thread's worker, if it is a worker thread.
+#[inline]
+pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
+    let worker = thread::worker_ptr().cast::<WorkerContext>();
+    // SAFETY: the pointer is set by `thread::enter` in `run_worker` for the
+    // duration of the run loop, whose `WorkerContext` outlives that guard,
+    // and reset when the guard drops; it is only ever read on its own
+    // thread, and only `run_worker` stores a non-null one.
+    f(unsafe { worker.as_ref() })
+}
+
+impl Schedule for Arc<Scheduler> {
+    #[inline]
+    fn schedule(&self, task: Notified) {
+        with_worker(|worker| match worker {
+            Some(worker) if Arc::ptr_eq(worker.shared(), self) => worker.schedule_local(task, false),
+            _ => self.schedule_remote(task),
+        });
+    }
+
+    #[inline]
+    fn yield_now(&self, task: Notified) {
+        with_worker(|worker| match worker {
+            Some(worker) if Arc::ptr_eq(worker.shared(), self) => worker.schedule_local(task, true),
+            _ => self.schedule_remote(task),
+        });
+    }
+
+    #[inline]
+    fn release(&self, task: &RawTask) -> bool {
+        self.registry.remove(task)
+    }
+
+    fn spawn_callbacks(&self, job: Box<dyn FnOnce() + Send>) {
+        if self.is_shutdown() {
+            // The loop is closing and cannot run them (asyncio would raise
+            // "Event loop is closed"); the late queue's thread does.
+            super::callbacks::run_late(&self.late_callbacks, job);
+            return;
+        }
+        // Should shutdown land before the task runs, its destructor passes
+        // the job to the late queue (`callbacks.rs`).
+        Scheduler::spawn(self, super::callbacks::CallbackJob::new(job, self.late_callbacks.clone()), None).detach();
     }
 }

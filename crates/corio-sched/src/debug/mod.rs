@@ -15,15 +15,25 @@
 //! - a runtime shut down with tasks still pending names them.
 //!
 //! Reports go to stderr, or with the `tracing` feature to WARN events.
+//!
+//! This file holds what runs per task and per poll (it knows no scheduler);
+//! `dump.rs` the task dump and `watchdog.rs` the blocked-worker watchdog,
+//! which read the scheduler.
 
-use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::loom::{Arc, Ordering};
+use crate::loom::Ordering;
 use crate::metrics::WorkerMetrics;
-use crate::sched::Scheduler;
-use crate::task::state::{COMPLETE, ROOT, RUNNING, SCHEDULED};
+use crate::task::state::{COMPLETE, ROOT};
 use crate::task::{Notified, RawTask, TaskId, TaskRef};
+
+mod dump;
+mod watchdog;
+
+pub use dump::TaskDump;
+pub use watchdog::WatchdogHook;
+#[cfg(not(corio_loom))]
+pub(crate) use watchdog::start_watchdog;
 
 /// The threshold debug mode uses when only `CORIO_DEBUG=1` turned it on.
 pub(crate) const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
@@ -207,162 +217,3 @@ pub(crate) fn trace_spawn(raw: RawTask) {
         raw.trailer().cold().get_mut().span = Some(span);
     }
 }
-
-/// The state a dump shows for a task.
-fn state_name(raw: RawTask) -> &'static str {
-    let state = raw.header().state.load();
-    // A `block_on` main future is RUNNING for its whole life.
-    if state.has(RUNNING) {
-        "running"
-    } else if state.has(SCHEDULED) {
-        "scheduled"
-    } else {
-        "idle"
-    }
-}
-
-struct DumpEntry {
-    id: TaskId,
-    name: String,
-    state: &'static str,
-    /// Debug mode only.
-    extra: Option<DumpExtra>,
-}
-
-/// The debug-mode columns of a dump line.
-struct DumpExtra {
-    age: Duration,
-    polls: u64,
-    busy: Duration,
-    spawner: Option<(TaskId, String)>,
-}
-
-/// Every live task of a runtime at one moment, from
-/// [`Handle::dump`](crate::Handle::dump) — like asyncio's
-/// `python -m asyncio ps`. `Display` prints one line per task, ordered by id:
-///
-/// ```text
-/// id=7 name="worker-1" state=idle
-/// ```
-///
-/// and in debug mode also `age=… polls=… busy=… spawner=<id|-> spawner_name="…"`
-/// (durations in `Debug` form, e.g. `1.5ms`). Names are quoted with Rust's
-/// string escapes.
-pub struct TaskDump {
-    entries: Vec<DumpEntry>,
-}
-
-impl TaskDump {
-    pub(crate) fn take(shared: &Arc<Scheduler>) -> TaskDump {
-        let now = Instant::now();
-        let mut entries: Vec<DumpEntry> = shared
-            .all_tasks()
-            .into_iter()
-            .map(|task| {
-                let raw = task.raw();
-                let extra = raw.trailer().cold().get().and_then(|c| c.debug.as_ref()).map(|d| DumpExtra {
-                    age: now.saturating_duration_since(d.spawned_at),
-                    polls: d.polls,
-                    busy: d.busy,
-                    spawner: d.spawner.clone(),
-                });
-                DumpEntry { id: task.id(), name: task.name(), state: state_name(raw), extra }
-            })
-            .collect();
-        entries.sort_by_key(|e| e.id);
-        TaskDump { entries }
-    }
-
-    /// Number of tasks in the dump.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// `true` if no task was alive.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-impl fmt::Display for TaskDump {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for e in &self.entries {
-            write!(f, "id={} name={:?} state={}", e.id, e.name, e.state)?;
-            if let Some(x) = &e.extra {
-                write!(f, " age={:.1?} polls={} busy={:.1?}", x.age, x.polls, x.busy)?;
-                match &x.spawner {
-                    Some((id, name)) => write!(f, " spawner={id} spawner_name={name:?}")?,
-                    None => write!(f, " spawner=-")?,
-                }
-            }
-            writeln!(f)?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for TaskDump {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TaskDump").field("tasks", &self.entries.len()).finish_non_exhaustive()
-    }
-}
-
-/// The blocked-worker watchdog of debug mode. Reads each worker's poll
-/// counter, parked flag and current task id (metrics rule 1): a worker not
-/// parked whose counter has not moved for `threshold` while it holds a task
-/// is stuck in that task's poll; it is reported once per incident, while
-/// still stuck. Holds only a weak reference; ends at shutdown.
-#[cfg(not(corio_loom))]
-pub(crate) fn start_watchdog(shared: &Arc<Scheduler>, threshold: Duration, hook: Option<WatchdogHook>) {
-    let weak = Arc::downgrade(shared);
-    let workers = shared.workers();
-    let tick = (threshold / 4).clamp(Duration::from_millis(1), Duration::from_millis(100));
-    let spawned = std::thread::Builder::new().name("corio-watchdog".into()).spawn(move || {
-        // Per worker: (poll count seen, when first seen, reported).
-        let mut seen: Vec<(u64, Instant, bool)> = vec![(u64::MAX, Instant::now(), false); workers];
-        loop {
-            std::thread::sleep(tick);
-            let Some(shared) = weak.upgrade() else { return };
-            if shared.is_shutdown() {
-                return;
-            }
-            if let Some(hook) = &hook {
-                hook(&crate::Handle { shared: shared.clone() });
-            }
-            let now = Instant::now();
-            for (i, entry) in seen.iter_mut().enumerate() {
-                let m = &shared.obs.workers[i];
-                // ORDERING: Relaxed: metrics rule 1, numbers only.
-                let polls = m.polls.load(Ordering::Relaxed);
-                // ORDERING: Relaxed: as above.
-                let parked = m.parked.load(Ordering::Relaxed);
-                // ORDERING: Relaxed: as above.
-                let current = m.current.load(Ordering::Relaxed);
-                if parked || current == 0 || polls != entry.0 {
-                    *entry = (polls, now, false);
-                    continue;
-                }
-                let stuck = now.saturating_duration_since(entry.1);
-                if stuck >= threshold && !entry.2 {
-                    entry.2 = true;
-                    let task = shared.all_tasks().into_iter().find(|t| t.id().as_u64() == current);
-                    let (name, id) = match task {
-                        Some(t) => (t.name(), t.id().to_string()),
-                        None => ("?".to_string(), current.to_string()),
-                    };
-                    report(&format!(
-                        "corio: blocked worker: worker {i} has been stuck for {stuck:.1?} in one poll of task '{name}' \
-                         (id {id}) (threshold {threshold:?}); a blocking call inside a task? use to_thread"
-                    ));
-                }
-            }
-        }
-    });
-    if let Err(e) = spawned {
-        report(&format!("corio: debug mode: could not start the watchdog thread: {e}"));
-    }
-}
-
-/// Called by the watchdog on every tick (the facade uses it to answer
-/// SIGQUIT with a dump).
-pub type WatchdogHook = std::sync::Arc<dyn Fn(&crate::Handle) + Send + Sync>;
