@@ -263,8 +263,12 @@ impl WorkerContext {
                 && progress == seen.get()
                 && let Some(task) = slot.take()
             {
-                // Our slot is empty: we park only with no local work.
-                drop(self.lifo().put(task));
+                // Our slot may not be empty: the driver, run while we were
+                // parked, can have woken a task into it. Dropping that
+                // displaced entry would cancel its task, so queue it.
+                if let Some(displaced) = self.lifo().put(task) {
+                    self.push_local(displaced);
+                }
                 return true;
             }
             seen.set(progress);
