@@ -199,6 +199,12 @@ fn panicking_destructor_of_cancelled_callback_loses_no_other_callback() {
         with_timeout(LIMIT, move || {
             runtime(workers).block_on(async {
                 let ran = Arc::new(AtomicUsize::new(0));
+                // Hold the callback queue until the bomb is cancelled: with
+                // two workers the drain could otherwise run it first.
+                let (gate_tx, gate_rx) = std::sync::mpsc::channel::<()>();
+                corio::call_soon(move || {
+                    let _ = gate_rx.recv_timeout(LIMIT);
+                });
                 let bomb = PanicOnDrop;
                 let cancelled = corio::call_soon(move || drop(bomb));
                 let handles: Vec<_> = (0..3)
@@ -210,6 +216,7 @@ fn panicking_destructor_of_cancelled_callback_loses_no_other_callback() {
                     })
                     .collect();
                 assert!(cancelled.cancel());
+                gate_tx.send(()).unwrap();
                 common::yield_until(|| ran.load(Ordering::SeqCst) == 3).await;
                 assert!(handles.iter().all(|h| !h.cancelled()));
                 // The queue still drains later callbacks.
