@@ -15,6 +15,7 @@
 //! `loom.rs` (the loom shim). The protocols are written down, as numbered
 //! rules, at the top of each of those files and in `docs/io.md`.
 
+mod catch;
 mod driver;
 mod loom;
 pub mod net;

@@ -148,7 +148,7 @@ impl SigchldReaper {
     fn get(handle: &IoHandle) -> io::Result<Arc<SigchldReaper>> {
         let mut slot = handle.inner.sigchld.lock();
         if let Some(r) = slot.as_ref() {
-            return Ok(r.clone());
+            return Ok(r.clone().downcast::<SigchldReaper>().expect("the driver's SIGCHLD slot holds a SigchldReaper"));
         }
         // Listening starts before the first child is spawned, so no exit
         // after it goes unseen.

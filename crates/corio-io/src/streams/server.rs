@@ -31,8 +31,9 @@ use std::sync::Weak;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::{ServerOptions, StreamReader, StreamWriter, from_tcp_stream, from_unix_stream};
-use crate::driver::panic_message;
+use super::open::{from_tcp_stream, from_unix_stream};
+use super::{ServerOptions, StreamReader, StreamWriter};
+use crate::catch::panic_message;
 use crate::loom::Mutex;
 use crate::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
@@ -69,7 +70,7 @@ impl Shared {
                 let _ = std::fs::remove_file(path);
             }
         }
-        wakers.into_iter().for_each(crate::driver::wake_caught);
+        wakers.into_iter().for_each(crate::catch::wake_caught);
     }
 
     fn wait(&self, cx: &mut Context<'_>, done: impl Fn(&State) -> bool) -> Poll<()> {
@@ -219,8 +220,8 @@ impl ConnSetup {
         let timeout = self.opts.tls_handshake_timeout;
         let tls = crate::time::timeout(timeout, crate::tls::accept(config, s))
             .await
-            .map_err(|_| super::handshake_timed_out(timeout))??;
-        Ok(super::split(Arc::new(super::transport::TlsTransport::new(tls))))
+            .map_err(|_| super::open::handshake_timed_out(timeout))??;
+        Ok(super::open::split(Arc::new(super::transport::TlsTransport::new(tls))))
     }
 
     #[cfg(not(feature = "tls"))]

@@ -84,7 +84,7 @@ impl Shared {
             let flusher = if !st.buf.is_empty() || st.closing || st.eof_requested { st.flusher.take() } else { None };
             (r, wakers, flusher)
         };
-        wakers.into_iter().chain(flusher).for_each(crate::driver::wake_caught);
+        wakers.into_iter().chain(flusher).for_each(crate::catch::wake_caught);
         r
     }
 }
