@@ -6,7 +6,7 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::transport::{self, Transport, TransportReader};
+use super::transport::{Transport, TransportReader};
 use super::{ConnectOptions, StreamReader, StreamWriter};
 use crate::net::{TcpStream, UnixStream};
 
@@ -34,7 +34,7 @@ pub async fn open_connection_with(
         let tls = crate::time::timeout(opts.tls_handshake_timeout, crate::tls::connect(config, &name, stream))
             .await
             .map_err(|_| handshake_timed_out(opts.tls_handshake_timeout))??;
-        let (reader, writer) = split(Arc::new(transport::TlsTransport::new(tls)));
+        let (reader, writer) = split(Arc::new(super::transport::TlsTransport::new(tls)));
         return Ok((reader.with_limit(opts.limit), writer));
     }
     let (reader, writer) = split(Arc::new(stream));
