@@ -47,7 +47,7 @@ const TX_TASK_SET: usize = 0b1000;
 
 /// Creates a oneshot channel: the [`Sender`] sends at most one value to the [`Receiver`].
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let inner = Arc::new(Inner {
+    let inner = Arc::new(Channel {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
         rx_waker: UnsafeCell::new(None),
@@ -58,14 +58,14 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 
 /// The sending half of a [`channel`].
 pub struct Sender<T> {
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Arc<Channel<T>>>,
 }
 
 /// The receiving half of a [`channel`]; awaiting it gives the value.
 ///
 /// Dropping the receiver closes the channel: a later [`Sender::send`] hands the value back.
 pub struct Receiver<T> {
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Arc<Channel<T>>>,
 }
 
 /// The sender was dropped without sending a value.
@@ -81,7 +81,7 @@ pub enum TryRecvError {
     Closed,
 }
 
-struct Inner<T> {
+struct Channel<T> {
     state: AtomicUsize,
     value: UnsafeCell<Option<T>>,
     rx_waker: UnsafeCell<Option<Waker>>,
@@ -90,11 +90,11 @@ struct Inner<T> {
 
 // SAFETY: the cells are accessed only as rules 1-3 allow, so a `T` moves between threads at most
 // once (needs `T: Send`) and is never shared; wakers are `Send + Sync`.
-unsafe impl<T: Send> Send for Inner<T> {}
-// SAFETY: as above; `&Inner` gives no shared access to a `T`.
-unsafe impl<T: Send> Sync for Inner<T> {}
+unsafe impl<T: Send> Send for Channel<T> {}
+// SAFETY: as above; `&Channel` gives no shared access to a `T`.
+unsafe impl<T: Send> Sync for Channel<T> {}
 
-impl<T> Inner<T> {
+impl<T> Channel<T> {
     /// Sets `COMPLETE` unless `CLOSED` is set; returns whether it did (rule 1) and wakes the
     /// receiver (rule 4).
     fn complete(&self) -> bool {
@@ -186,7 +186,7 @@ unsafe fn register(
         // needed but loom has no fence support to split them.
         let prev = state.fetch_and(!bit, Ordering::AcqRel);
         if prev & done != 0 {
-            // The stale waker stays in the slot; `Inner`'s drop frees it (rule 5).
+            // The stale waker stays in the slot; `Channel`'s drop frees it (rule 5).
             return true;
         }
     }

@@ -45,7 +45,7 @@ struct State {
     waiters: Vec<Waker>,
 }
 
-struct Shared {
+struct ServerShared {
     addrs: Vec<SocketAddr>,
     /// A Unix server's socket file and its (device, inode), removed when
     /// the server closes if it is still the same file.
@@ -53,7 +53,7 @@ struct Shared {
     state: Mutex<State>,
 }
 
-impl Shared {
+impl ServerShared {
     fn update(&self, f: impl FnOnce(&mut State)) {
         let (wakers, tasks) = {
             let mut st = self.state.lock();
@@ -88,7 +88,7 @@ impl Shared {
 /// A running server (asyncio's `Server`), made by [`start_server`],
 /// [`start_server_with`] or [`start_unix_server`].
 pub struct Server {
-    shared: Arc<Shared>,
+    shared: Arc<ServerShared>,
 }
 
 impl fmt::Debug for Server {
@@ -243,7 +243,7 @@ where
 {
     let state =
         State { closed: false, active: 0, serving_forever: false, accept_tasks: Vec::new(), waiters: Vec::new() };
-    let shared = Arc::new(Shared { addrs, unix_path, state: Mutex::new(state) });
+    let shared = Arc::new(ServerShared { addrs, unix_path, state: Mutex::new(state) });
     let handler = Arc::new(handler);
     let setup = Arc::new(ConnSetup { opts });
     let tasks: Vec<_> = listeners
@@ -254,7 +254,7 @@ where
     Server { shared }
 }
 
-async fn accept_loop<H, Fut>(listener: Listener, handler: Arc<H>, setup: Arc<ConnSetup>, server: Weak<Shared>)
+async fn accept_loop<H, Fut>(listener: Listener, handler: Arc<H>, setup: Arc<ConnSetup>, server: Weak<ServerShared>)
 where
     H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -304,7 +304,7 @@ where
 }
 
 /// Counts a running handler (rule 2).
-struct ActiveGuard(Arc<Shared>);
+struct ActiveGuard(Arc<ServerShared>);
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
