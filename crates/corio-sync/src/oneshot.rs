@@ -137,12 +137,12 @@ impl<T> Channel<T> {
         // ORDERING: Acquire pairs with the Release of `complete` (the value write).
         let state = self.state.load(Ordering::Acquire);
         if state & COMPLETE != 0 {
-            // SAFETY: COMPLETE observed with Acquire; we are the receiver.
+            // SAFETY: rule 1: COMPLETE observed with Acquire; we are the receiver.
             return Poll::Ready(unsafe { self.take_value() }.ok_or(RecvError));
         }
         // SAFETY: we are the receiver; the bits and slot are the receiver's (rule 2).
         match unsafe { register(&self.state, &self.rx_waker, RX_TASK_SET, COMPLETE, cx) } {
-            // SAFETY: `register` observed COMPLETE with Acquire ordering.
+            // SAFETY: rule 1: `register` observed COMPLETE with Acquire ordering.
             true => Poll::Ready(unsafe { self.take_value() }.ok_or(RecvError)),
             false => Poll::Pending,
         }
@@ -203,7 +203,7 @@ unsafe fn register(
 /// # Safety
 /// - The slot must not be written concurrently (rules 2, 3).
 unsafe fn wake_slot(slot: *const Option<Waker>) {
-    // SAFETY: the caller guarantees no concurrent write.
+    // SAFETY: the caller guarantees no concurrent write (rules 2, 3).
     if let Some(w) = unsafe { &*slot } {
         w.wake_by_ref();
     }
@@ -257,7 +257,7 @@ impl<T> Receiver<T> {
         if inner.state.load(Ordering::Acquire) & COMPLETE == 0 {
             return Err(TryRecvError::Empty);
         }
-        // SAFETY: COMPLETE observed with Acquire; we are the receiver.
+        // SAFETY: rule 1: COMPLETE observed with Acquire; we are the receiver.
         let value = unsafe { inner.take_value() };
         self.inner = None;
         value.ok_or(TryRecvError::Closed)
@@ -308,7 +308,7 @@ impl<T> Drop for Receiver<T> {
         // setting `TX_TASK_SET`) and the value (`complete`'s Release) before we read them.
         let prev = inner.state.fetch_or(CLOSED, Ordering::AcqRel);
         if prev & COMPLETE != 0 {
-            // SAFETY: COMPLETE observed with Acquire; we are the receiver. Drop the value now
+            // SAFETY: rule 1: COMPLETE observed with Acquire; we are the receiver. Drop the value now
             // rather than when the sender's Arc goes.
             drop(unsafe { inner.take_value() });
         } else if prev & TX_TASK_SET != 0 {

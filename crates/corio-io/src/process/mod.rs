@@ -246,12 +246,14 @@ enum Watch {
 }
 
 fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
-    // SAFETY: plain syscall with integer arguments.
+    // SAFETY: rule 1 (the child's pidfd): a plain syscall with integer
+    // arguments.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: pidfd_open returned a new descriptor that nothing else owns.
+    // SAFETY: rule 1: pidfd_open returned a new descriptor that nothing
+    // else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
