@@ -172,7 +172,7 @@ fn driver_park_never_sleeps_past_a_timer_filed_concurrently() {
                 timer
             })
         };
-        // The parker: computes what to sleep to (rule 1 of driver.rs).
+        // The parker: computes what to sleep to (driver rule 1).
         let next = state.lock().begin_sleep();
         let _timer = filer.join().unwrap();
         let woken = notified.load(Ordering::SeqCst) > 0;

@@ -1,5 +1,6 @@
 //! One timer's shared state, and the protocol between the thread that
-//! fires timers and the futures that wait for them.
+//! fires timers and the futures that wait for them; and [`CallbackState`],
+//! the run-or-cancel state of a callback a timer (or `call_soon`) carries.
 //!
 //! # Rules
 //!

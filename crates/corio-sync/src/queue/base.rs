@@ -15,7 +15,7 @@ use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 /// A multi-producer multi-consumer async queue with a storage order `S`; cloning gives another
 /// handle to the same queue.
 ///
-/// Use it through [`Queue`], [`LifoQueue`] or [`PriorityQueue`].
+/// Use it through [`Queue`](super::Queue), [`LifoQueue`](super::LifoQueue) or [`PriorityQueue`](super::PriorityQueue).
 pub struct BaseQueue<S: Storage> {
     shared: Arc<QueueShared<S>>,
 }
