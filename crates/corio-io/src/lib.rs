@@ -9,12 +9,14 @@
 //!
 //! Where things are: `reactor/` (the poller, registrations, the readiness
 //! protocol), `time/` (the wheel, the clock, timers, `sleep`, `timeout`,
-//! callbacks), `driver.rs` (`park`/`unpark`, virtual time), `net/`
-//! (sockets), `streams/` (StreamReader, StreamWriter, Server), `process/`
-//! (subprocesses and their reaping), `signal.rs`,
-//! `loom.rs` (the loom shim). The protocols are written down, as numbered
+//! callbacks and the `call_soon` queue), `driver/` (`park`/`unpark`,
+//! virtual time, [`IoHandle`]), `catch.rs` (foreign code run behind
+//! `catch_unwind`), `net/` (sockets), `streams/` (StreamReader,
+//! StreamWriter, Server), `process/` (subprocesses and their reaping),
+//! `signal.rs`, `loom.rs` (the loom shim). The protocols are written down, as numbered
 //! rules, at the top of each of those files and in `docs/io.md`.
 
+mod catch;
 mod driver;
 mod loom;
 pub mod net;

@@ -5,10 +5,11 @@
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use crate::driver::{CallSoon, IoHandle, TimerState, new_driver};
+use crate::driver::{IoHandle, TimerState, new_driver};
 use crate::loom::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::reactor::scheduled_io::{Direction, READABLE, SHUTDOWN, ScheduledIo, TICK_MASK, WRITABLE};
-use crate::time::callback::CallbackState;
+use crate::time::call_soon::CallSoon;
+use crate::time::entry::CallbackState;
 use crate::time::entry::{Insert, Notify, TimerShared};
 use crate::time::{CallbackHandle, Sleep, TimeoutHandle};
 
@@ -171,7 +172,7 @@ fn driver_park_never_sleeps_past_a_timer_filed_concurrently() {
                 timer
             })
         };
-        // The parker: computes what to sleep to (rule 1 of driver.rs).
+        // The parker: computes what to sleep to (driver rule 1).
         let next = state.lock().begin_sleep();
         let _timer = filer.join().unwrap();
         let woken = notified.load(Ordering::SeqCst) > 0;

@@ -94,8 +94,8 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
         // Rule 1: one async-signal-safe write; a full buffer is fine.
         let _ = (&write_end).write(&[1]);
     };
-    // SAFETY: the action only calls `write(2)` on a non-blocking socket it
-    // owns (async-signal-safe; no allocation, no locks), as
+    // SAFETY: rule 1: the action only calls `write(2)` on a non-blocking
+    // socket it owns (async-signal-safe; no allocation, no locks), as
     // signal-hook-registry requires of actions.
     let id = unsafe { signal_hook_registry::register(kind.0, action) }?;
     Ok(Signal { kind, id: Some(id), reader })

@@ -58,10 +58,10 @@ pub(crate) struct Node {
     cancelled: AtomicBool,
     /// This node's index in its parent's `children`; written only under the parent's lock.
     index: AtomicUsize,
-    inner: Mutex<Inner>,
+    inner: Mutex<NodeState>,
 }
 
-pub(crate) struct Inner {
+pub(crate) struct NodeState {
     parent: Option<Arc<Node>>,
     children: Vec<Arc<Node>>,
     handles: usize,
@@ -73,7 +73,7 @@ impl Node {
         Arc::new(Self {
             cancelled: AtomicBool::new(cancelled),
             index: AtomicUsize::new(index),
-            inner: Mutex::new(Inner { parent, children: Vec::new(), handles: 1, waiters: WaitList::new() }),
+            inner: Mutex::new(NodeState { parent, children: Vec::new(), handles: 1, waiters: WaitList::new() }),
         })
     }
 
@@ -217,19 +217,19 @@ impl Default for CancellationToken {
 }
 
 impl Waitable for Node {
-    type State = Inner;
+    type State = NodeState;
     type Wait = ();
     type Grant = ();
 
-    fn state(&self) -> &Mutex<Inner> {
+    fn state(&self) -> &Mutex<NodeState> {
         &self.inner
     }
 
-    fn list(state: &mut Inner) -> &mut WaitList<(), ()> {
+    fn list(state: &mut NodeState) -> &mut WaitList<(), ()> {
         &mut state.waiters
     }
 
-    fn give_back(&self, _: &mut Inner, _: (), _: &mut WakeList) {
+    fn give_back(&self, _: &mut NodeState, _: (), _: &mut WakeList) {
         // Cancellation wakes every waiter; nobody to pass this on to.
     }
 }

@@ -68,7 +68,7 @@ pub struct LockFuture<'a, T> {
 unsafe impl<T: Send> Send for Mutex<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for Mutex<T> {}
-// SAFETY: a shared guard only gives `&T`.
+// SAFETY: a shared guard only gives `&T` (the guard is the one owner, rules 2-3).
 unsafe impl<T: Send + Sync> Sync for MutexGuard<'_, T> {}
 
 impl<T> Mutex<T> {
@@ -100,7 +100,7 @@ impl<T> Mutex<T> {
 
     /// The value, through exclusive access to the mutex.
     pub fn get_mut(&mut self) -> &mut T {
-        // SAFETY: `&mut self` excludes every guard.
+        // SAFETY: `&mut self` excludes every guard, so no owner exists (rules 2-3).
         self.value.with_mut(|v| unsafe { &mut *v })
     }
 

@@ -47,7 +47,7 @@ const TX_TASK_SET: usize = 0b1000;
 
 /// Creates a oneshot channel: the [`Sender`] sends at most one value to the [`Receiver`].
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let inner = Arc::new(Inner {
+    let inner = Arc::new(Channel {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
         rx_waker: UnsafeCell::new(None),
@@ -58,14 +58,14 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 
 /// The sending half of a [`channel`].
 pub struct Sender<T> {
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Arc<Channel<T>>>,
 }
 
 /// The receiving half of a [`channel`]; awaiting it gives the value.
 ///
 /// Dropping the receiver closes the channel: a later [`Sender::send`] hands the value back.
 pub struct Receiver<T> {
-    inner: Option<Arc<Inner<T>>>,
+    inner: Option<Arc<Channel<T>>>,
 }
 
 /// The sender was dropped without sending a value.
@@ -81,7 +81,7 @@ pub enum TryRecvError {
     Closed,
 }
 
-struct Inner<T> {
+struct Channel<T> {
     state: AtomicUsize,
     value: UnsafeCell<Option<T>>,
     rx_waker: UnsafeCell<Option<Waker>>,
@@ -90,11 +90,11 @@ struct Inner<T> {
 
 // SAFETY: the cells are accessed only as rules 1-3 allow, so a `T` moves between threads at most
 // once (needs `T: Send`) and is never shared; wakers are `Send + Sync`.
-unsafe impl<T: Send> Send for Inner<T> {}
-// SAFETY: as above; `&Inner` gives no shared access to a `T`.
-unsafe impl<T: Send> Sync for Inner<T> {}
+unsafe impl<T: Send> Send for Channel<T> {}
+// SAFETY: as above; `&Channel` gives no shared access to a `T`.
+unsafe impl<T: Send> Sync for Channel<T> {}
 
-impl<T> Inner<T> {
+impl<T> Channel<T> {
     /// Sets `COMPLETE` unless `CLOSED` is set; returns whether it did (rule 1) and wakes the
     /// receiver (rule 4).
     fn complete(&self) -> bool {
@@ -137,12 +137,12 @@ impl<T> Inner<T> {
         // ORDERING: Acquire pairs with the Release of `complete` (the value write).
         let state = self.state.load(Ordering::Acquire);
         if state & COMPLETE != 0 {
-            // SAFETY: COMPLETE observed with Acquire; we are the receiver.
+            // SAFETY: rule 1: COMPLETE observed with Acquire; we are the receiver.
             return Poll::Ready(unsafe { self.take_value() }.ok_or(RecvError));
         }
         // SAFETY: we are the receiver; the bits and slot are the receiver's (rule 2).
         match unsafe { register(&self.state, &self.rx_waker, RX_TASK_SET, COMPLETE, cx) } {
-            // SAFETY: `register` observed COMPLETE with Acquire ordering.
+            // SAFETY: rule 1: `register` observed COMPLETE with Acquire ordering.
             true => Poll::Ready(unsafe { self.take_value() }.ok_or(RecvError)),
             false => Poll::Pending,
         }
@@ -186,7 +186,7 @@ unsafe fn register(
         // needed but loom has no fence support to split them.
         let prev = state.fetch_and(!bit, Ordering::AcqRel);
         if prev & done != 0 {
-            // The stale waker stays in the slot; `Inner`'s drop frees it (rule 5).
+            // The stale waker stays in the slot; `Channel`'s drop frees it (rule 5).
             return true;
         }
     }
@@ -203,7 +203,7 @@ unsafe fn register(
 /// # Safety
 /// - The slot must not be written concurrently (rules 2, 3).
 unsafe fn wake_slot(slot: *const Option<Waker>) {
-    // SAFETY: the caller guarantees no concurrent write.
+    // SAFETY: the caller guarantees no concurrent write (rules 2, 3).
     if let Some(w) = unsafe { &*slot } {
         w.wake_by_ref();
     }
@@ -257,7 +257,7 @@ impl<T> Receiver<T> {
         if inner.state.load(Ordering::Acquire) & COMPLETE == 0 {
             return Err(TryRecvError::Empty);
         }
-        // SAFETY: COMPLETE observed with Acquire; we are the receiver.
+        // SAFETY: rule 1: COMPLETE observed with Acquire; we are the receiver.
         let value = unsafe { inner.take_value() };
         self.inner = None;
         value.ok_or(TryRecvError::Closed)
@@ -308,7 +308,7 @@ impl<T> Drop for Receiver<T> {
         // setting `TX_TASK_SET`) and the value (`complete`'s Release) before we read them.
         let prev = inner.state.fetch_or(CLOSED, Ordering::AcqRel);
         if prev & COMPLETE != 0 {
-            // SAFETY: COMPLETE observed with Acquire; we are the receiver. Drop the value now
+            // SAFETY: rule 1: COMPLETE observed with Acquire; we are the receiver. Drop the value now
             // rather than when the sender's Arc goes.
             drop(unsafe { inner.take_value() });
         } else if prev & TX_TASK_SET != 0 {

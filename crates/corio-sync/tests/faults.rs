@@ -1,7 +1,7 @@
 #![cfg(not(corio_loom))]
-//! Faults in user code run by the primitives (issue 9, items 6 and 8): a panicking done
-//! callback loses none of the others, and no user code (`T::clone`, an item's destructor) runs
-//! under an internal lock, so user code that calls back into the primitive cannot deadlock.
+//! Faults in user code run by the primitives: a panicking done callback loses none of the
+//! others, and no user code (`T::clone`, an item's destructor) runs under an internal lock, so
+//! user code that calls back into the primitive cannot deadlock.
 
 mod common;
 

@@ -36,17 +36,17 @@ use parking_lot::Mutex;
 
 /// The part the children's wakers share with the parent.
 #[derive(Debug, Default)]
-struct Shared {
-    inner: Mutex<Inner>,
+struct WakeQueue {
+    inner: Mutex<WakeQueueState>,
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+struct WakeQueueState {
     queue: Vec<usize>,
     parent: Option<Waker>,
 }
 
-impl Shared {
+impl WakeQueue {
     /// Rules 1–2 (the flag was checked by the caller).
     fn push(&self, index: usize) {
         let waker = {
@@ -65,7 +65,7 @@ impl Shared {
 struct ChildWaker {
     index: usize,
     queued: AtomicBool,
-    shared: Arc<Shared>,
+    shared: Arc<WakeQueue>,
 }
 
 impl Wake for ChildWaker {
@@ -86,7 +86,7 @@ impl Wake for ChildWaker {
 /// to poll next.
 #[derive(Debug)]
 pub(crate) struct ReadySet {
-    shared: Arc<Shared>,
+    shared: Arc<WakeQueue>,
     /// `None` once a child is released (finished and seen by the parent).
     wakers: Vec<Option<Arc<ChildWaker>>>,
     local: VecDeque<usize>,
@@ -242,7 +242,7 @@ impl Woken<'_> {
 /// Lets another thread announce a new child to the parent (rule 5).
 #[derive(Debug, Clone)]
 pub(crate) struct RemoteSet {
-    shared: Arc<Shared>,
+    shared: Arc<WakeQueue>,
 }
 
 impl RemoteSet {

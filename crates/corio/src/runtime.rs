@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use crate::Task;
 
-/// A multi-threaded event loop: worker threads that run tasks, and a
-/// blocking pool for [`to_thread`](crate::to_thread). `Send + Sync`.
+/// The runtime with corio's I/O and time driver plugged in: the facade's
+/// multi-threaded event loop, a [`corio_sched::Runtime`] whose idle workers
+/// wait in corio-io's reactor and timer wheel. Worker threads run tasks; a
+/// blocking pool runs [`to_thread`](crate::to_thread). `Send + Sync`.
 ///
 /// Workers run spawned tasks whether or not anyone is inside
 /// [`block_on`](Runtime::block_on). Dropping the runtime (or
@@ -81,8 +83,10 @@ impl fmt::Debug for Runtime {
     }
 }
 
-/// Builds a [`Runtime`] with custom settings. Takes and returns `self` by
-/// value.
+/// Builds the runtime with corio's I/O and time driver plugged in (a
+/// facade [`Runtime`]), with custom settings; wraps a
+/// [`corio_sched::Builder`], which builds a scheduler-only runtime. Takes
+/// and returns `self` by value.
 ///
 /// ```
 /// let rt = corio::Builder::new().worker_threads(2).thread_name("app").build().unwrap();
@@ -167,7 +171,9 @@ impl fmt::Debug for Builder {
     }
 }
 
-/// A cloneable reference to a runtime, usable from any thread. `Send + Sync`.
+/// A handle to the runtime with corio's I/O and time driver plugged in (a
+/// facade [`Runtime`]): cloneable, usable from any thread, `Send + Sync`. It
+/// wraps the scheduler-only [`corio_sched::Handle`] of the same runtime.
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) inner: corio_sched::Handle,

@@ -130,13 +130,13 @@ struct State<T, E> {
     failures: Vec<Slot<E>>,
 }
 
-struct Shared<T, E> {
+struct GroupShared<T, E> {
     state: Mutex<State<T, E>>,
     remote: RemoteSet,
     runtime: Option<corio_sched::Handle>,
 }
 
-impl<T: Send + 'static, E: Send + 'static> Shared<T, E> {
+impl<T: Send + 'static, E: Send + 'static> GroupShared<T, E> {
     /// Spawns `f` as child of the group; `Err` once the group is closed or
     /// aborting (then nothing is spawned).
     fn create<F>(self: &Arc<Self>, f: F) -> Result<TaskRef, GroupClosed>
@@ -196,7 +196,7 @@ impl<T: Send + 'static, E: Send + 'static> Shared<T, E> {
 
 /// Reports a child's end to the group (rules 2–4).
 struct ChildGuard<T: Send + 'static, E: Send + 'static> {
-    shared: Arc<Shared<T, E>>,
+    shared: Arc<GroupShared<T, E>>,
     index: usize,
     finished: bool,
 }
@@ -282,7 +282,7 @@ where
 /// });
 /// ```
 pub struct TaskGroup<T: Send + 'static, E: Send + 'static> {
-    shared: Arc<Shared<T, E>>,
+    shared: Arc<GroupShared<T, E>>,
     ready: ReadySet,
     tasks: Vec<Option<Task<Option<T>>>>,
     values: Vec<Option<T>>,
@@ -308,7 +308,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
             closed: false,
             failures: Vec::new(),
         };
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(GroupShared {
             state: Mutex::new(state),
             remote: ready.remote(),
             runtime: corio_sched::Handle::try_current(),
@@ -349,7 +349,11 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
 
     /// Moves newly spawned tasks from the shared state into `tasks` (the
     /// caller grows the ready set to match).
-    fn take_incoming(shared: &Shared<T, E>, tasks: &mut Vec<Option<Task<Option<T>>>>, values: &mut Vec<Option<T>>) {
+    fn take_incoming(
+        shared: &GroupShared<T, E>,
+        tasks: &mut Vec<Option<Task<Option<T>>>>,
+        values: &mut Vec<Option<T>>,
+    ) {
         let incoming = std::mem::take(&mut shared.state.lock().incoming);
         for (index, task) in incoming {
             if tasks.len() <= index {
@@ -452,7 +456,7 @@ impl<T: Send + 'static, E: Send + 'static> fmt::Debug for TaskGroup<T, E> {
 /// Adds tasks to a [`TaskGroup`] from anywhere (typically from its
 /// children). `Clone + Send`.
 pub struct TaskGroupHandle<T: Send + 'static, E: Send + 'static> {
-    shared: Arc<Shared<T, E>>,
+    shared: Arc<GroupShared<T, E>>,
 }
 
 impl<T: Send + 'static, E: Send + 'static> TaskGroupHandle<T, E> {

@@ -1,4 +1,4 @@
-//! Faults in and around the I/O and time driver (issue 9, corio-io side):
+//! Faults in and around the I/O and time driver:
 //! panicking foreign wakers in the reactor's dispatch and in timer firing,
 //! panicking `call_soon` destructors, and the bound on waiters left behind
 //! by the poll functions. Each test bounds its own time; loopback only.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::{DropFlag, LIMIT, runtime, with_timeout};
 
 // ---------------------------------------------------------------------------
-// driver.rs: a call_soon callback that reschedules itself is run by the same
+// time/call_soon.rs: a call_soon callback that reschedules itself is run by the same
 // drain job, in the same poll, forever: the job never yields, so with one
 // worker no other task ever runs (asyncio runs callbacks added during an
 // iteration in the *next* iteration, interleaved with tasks).
@@ -50,10 +50,10 @@ fn a_self_rescheduling_call_soon_chain_does_not_starve_other_tasks() {
 }
 
 // ---------------------------------------------------------------------------
-// driver.rs / IoDriver::drop: pending call_later closures live in the wheel,
-// inside the driver's `Inner`, which the scheduler's `Shared` owns. A closure
-// that captures anything pointing back at the runtime (a Handle, a TaskRef,
-// a socket, ...) forms a cycle, so dropping the runtime leaks the whole
+// driver/io_driver.rs / IoDriver::drop: pending call_later closures live in
+// the wheel, inside the driver's `DriverShared`, which the scheduler's
+// `Shared` owns. A closure that captures anything pointing back at the
+// runtime (a Handle, a TaskRef, a socket, ...) forms a cycle, so dropping the runtime leaks the whole
 // driver (poller fd included) and never runs the closure's destructors.
 // ---------------------------------------------------------------------------
 

@@ -18,8 +18,4 @@ pub use unix::UnixIncoming;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 pub(crate) use addr::resolve;
-
-/// `NotConnected` from a shutdown means the peer is gone already: fine.
-pub(crate) fn ignore_not_connected(e: std::io::Error) -> std::io::Result<()> {
-    if e.kind() == std::io::ErrorKind::NotConnected { Ok(()) } else { Err(e) }
-}
+pub(crate) use tcp::ignore_not_connected;

@@ -311,3 +311,8 @@ impl fmt::Debug for TcpIncoming<'_> {
         f.debug_struct("TcpIncoming").field("listener", self.listener).finish()
     }
 }
+
+/// `NotConnected` from a shutdown means the peer is gone already: fine.
+pub(crate) fn ignore_not_connected(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::NotConnected { Ok(()) } else { Err(e) }
+}

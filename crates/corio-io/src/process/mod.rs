@@ -148,7 +148,7 @@ impl SigchldReaper {
     fn get(handle: &IoHandle) -> io::Result<Arc<SigchldReaper>> {
         let mut slot = handle.inner.sigchld.lock();
         if let Some(r) = slot.as_ref() {
-            return Ok(r.clone());
+            return Ok(r.clone().downcast::<SigchldReaper>().expect("the driver's SIGCHLD slot holds a SigchldReaper"));
         }
         // Listening starts before the first child is spawned, so no exit
         // after it goes unseen.
@@ -246,12 +246,14 @@ enum Watch {
 }
 
 fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
-    // SAFETY: plain syscall with integer arguments.
+    // SAFETY: rule 1 (the child's pidfd): a plain syscall with integer
+    // arguments.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: pidfd_open returned a new descriptor that nothing else owns.
+    // SAFETY: rule 1: pidfd_open returned a new descriptor that nothing
+    // else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 

@@ -32,13 +32,13 @@ use crate::streams::transport::Transport;
 
 /// Rule 1.
 fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
-    // SAFETY: `fd` is an open descriptor we own; F_GETFL/F_SETFL take no
-    // pointers.
+    // SAFETY: rule 1: `fd` is the parent's end, an open descriptor we own;
+    // F_GETFL/F_SETFL take no pointers.
     let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
     if flags < 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: as above.
+    // SAFETY: rule 1, as above.
     if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -78,14 +78,15 @@ impl PipeWriter {
 
 /// Rule 2: one `write(2)` that cannot raise SIGPIPE.
 fn write_no_sigpipe(file: &File, buf: &[u8]) -> io::Result<usize> {
-    // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialize it.
+    // SAFETY: rule 2's signal sets: sigset_t is plain data (all-zero is a
+    // valid value); sigemptyset/sigaddset initialize it.
     let mut pipe_set: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
+    // SAFETY: rule 2, as above.
     let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
+    // SAFETY: rule 2, as above.
     let mut pending: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointers to local sigsets; pthread_sigmask changes only
-    // this thread's mask, restored below on every path.
+    // SAFETY: rule 2: valid pointers to local sigsets; pthread_sigmask
+    // changes only this thread's mask, restored below on every path.
     unsafe {
         libc::sigemptyset(&mut pipe_set);
         libc::sigaddset(&mut pipe_set, libc::SIGPIPE);
@@ -93,16 +94,17 @@ fn write_no_sigpipe(file: &File, buf: &[u8]) -> io::Result<usize> {
         libc::sigemptyset(&mut pending);
         libc::sigpending(&mut pending);
     }
-    // SAFETY: `pending` was filled by sigpending above.
+    // SAFETY: rule 2: `pending` was filled by sigpending above.
     let was_pending = unsafe { libc::sigismember(&pending, libc::SIGPIPE) } == 1;
     let res = (&*file).write(buf);
     if !was_pending && res.as_ref().is_err_and(|e| e.raw_os_error() == Some(libc::EPIPE)) {
         let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: valid pointers; consumes the SIGPIPE the failed write made
-        // pending on this thread (it is blocked, so it was not delivered).
+        // SAFETY: rule 2: valid pointers; consumes the SIGPIPE the failed
+        // write made pending on this thread (it is blocked, so it was not
+        // delivered).
         unsafe { libc::sigtimedwait(&pipe_set, std::ptr::null_mut(), &zero) };
     }
-    // SAFETY: restores the mask saved above.
+    // SAFETY: rule 2: restores the mask saved above (valid pointer).
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
     res
 }

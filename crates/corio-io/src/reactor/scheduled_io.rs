@@ -54,7 +54,7 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use crate::driver::wake_caught;
+use crate::catch::wake_caught;
 use crate::loom::{AtomicU64, Mutex, Ordering};
 
 pub(crate) const READABLE: usize = 0b001;

@@ -31,8 +31,9 @@ use std::sync::Weak;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::{ServerOptions, StreamReader, StreamWriter, from_tcp_stream, from_unix_stream};
-use crate::driver::panic_message;
+use super::open::{from_tcp_stream, from_unix_stream};
+use super::{ServerOptions, StreamReader, StreamWriter};
+use crate::catch::panic_message;
 use crate::loom::Mutex;
 use crate::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
@@ -44,7 +45,7 @@ struct State {
     waiters: Vec<Waker>,
 }
 
-struct Shared {
+struct ServerShared {
     addrs: Vec<SocketAddr>,
     /// A Unix server's socket file and its (device, inode), removed when
     /// the server closes if it is still the same file.
@@ -52,7 +53,7 @@ struct Shared {
     state: Mutex<State>,
 }
 
-impl Shared {
+impl ServerShared {
     fn update(&self, f: impl FnOnce(&mut State)) {
         let (wakers, tasks) = {
             let mut st = self.state.lock();
@@ -69,7 +70,7 @@ impl Shared {
                 let _ = std::fs::remove_file(path);
             }
         }
-        wakers.into_iter().for_each(crate::driver::wake_caught);
+        wakers.into_iter().for_each(crate::catch::wake_caught);
     }
 
     fn wait(&self, cx: &mut Context<'_>, done: impl Fn(&State) -> bool) -> Poll<()> {
@@ -87,7 +88,7 @@ impl Shared {
 /// A running server (asyncio's `Server`), made by [`start_server`],
 /// [`start_server_with`] or [`start_unix_server`].
 pub struct Server {
-    shared: Arc<Shared>,
+    shared: Arc<ServerShared>,
 }
 
 impl fmt::Debug for Server {
@@ -219,8 +220,8 @@ impl ConnSetup {
         let timeout = self.opts.tls_handshake_timeout;
         let tls = crate::time::timeout(timeout, crate::tls::accept(config, s))
             .await
-            .map_err(|_| super::handshake_timed_out(timeout))??;
-        Ok(super::split(Arc::new(super::transport::TlsTransport::new(tls))))
+            .map_err(|_| super::open::handshake_timed_out(timeout))??;
+        Ok(super::open::split(Arc::new(super::transport::TlsTransport::new(tls))))
     }
 
     #[cfg(not(feature = "tls"))]
@@ -242,7 +243,7 @@ where
 {
     let state =
         State { closed: false, active: 0, serving_forever: false, accept_tasks: Vec::new(), waiters: Vec::new() };
-    let shared = Arc::new(Shared { addrs, unix_path, state: Mutex::new(state) });
+    let shared = Arc::new(ServerShared { addrs, unix_path, state: Mutex::new(state) });
     let handler = Arc::new(handler);
     let setup = Arc::new(ConnSetup { opts });
     let tasks: Vec<_> = listeners
@@ -253,7 +254,7 @@ where
     Server { shared }
 }
 
-async fn accept_loop<H, Fut>(listener: Listener, handler: Arc<H>, setup: Arc<ConnSetup>, server: Weak<Shared>)
+async fn accept_loop<H, Fut>(listener: Listener, handler: Arc<H>, setup: Arc<ConnSetup>, server: Weak<ServerShared>)
 where
     H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -303,7 +304,7 @@ where
 }
 
 /// Counts a running handler (rule 2).
-struct ActiveGuard(Arc<Shared>);
+struct ActiveGuard(Arc<ServerShared>);
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {

@@ -81,11 +81,11 @@ impl State {
     }
 }
 
-struct Shared {
+struct WriterShared {
     state: Mutex<State>,
 }
 
-impl Shared {
+impl WriterShared {
     fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let (r, wakers, flusher) = {
             let mut st = self.state.lock();
@@ -96,7 +96,7 @@ impl Shared {
             let flusher = if !st.buf.is_empty() || st.closing || st.eof_requested { st.flusher.take() } else { None };
             (r, wakers, flusher)
         };
-        wakers.into_iter().chain(flusher).for_each(crate::driver::wake_caught);
+        wakers.into_iter().chain(flusher).for_each(crate::catch::wake_caught);
         r
     }
 }
@@ -104,7 +104,7 @@ impl Shared {
 /// Writes to a connection with asyncio's `StreamWriter` methods. Also
 /// `futures_io::AsyncWrite`.
 pub struct StreamWriter {
-    shared: Arc<Shared>,
+    shared: Arc<WriterShared>,
     transport: Arc<dyn Transport>,
 }
 
@@ -121,7 +121,7 @@ impl StreamWriter {
     pub(crate) fn new(transport: Arc<dyn Transport>) -> StreamWriter {
         let high = DEFAULT_HIGH_WATER;
         let state = State { high, low: high / 4, ..State::default() };
-        let shared = Arc::new(Shared { state: Mutex::new(state) });
+        let shared = Arc::new(WriterShared { state: Mutex::new(state) });
         corio_sched::spawn(flush_loop(shared.clone(), transport.clone())).detach();
         StreamWriter { shared, transport }
     }
@@ -342,7 +342,7 @@ enum Next {
 }
 
 /// Rule 1: the flusher task.
-async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
+async fn flush_loop(shared: Arc<WriterShared>, transport: Arc<dyn Transport>) {
     let mut spare = Vec::new();
     loop {
         let next = poll_fn(|cx| {
@@ -402,7 +402,7 @@ async fn flush_loop(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
 
 /// Writes `data` out, keeping `pending` and `paused` up to date (rules 2,
 /// 3); `false` if the connection broke.
-async fn write_out(shared: &Shared, transport: &dyn Transport, mut data: &[u8]) -> bool {
+async fn write_out(shared: &WriterShared, transport: &dyn Transport, mut data: &[u8]) -> bool {
     while !data.is_empty() {
         let res = poll_fn(|cx| transport.poll_write(cx, data)).await;
         match res {
@@ -428,7 +428,7 @@ async fn write_out(shared: &Shared, transport: &dyn Transport, mut data: &[u8]) 
     true
 }
 
-fn fail(shared: &Shared, e: io::Error) {
+fn fail(shared: &WriterShared, e: io::Error) {
     shared.update(|st| {
         st.error = Some((e.kind(), e.to_string()));
         st.buf.clear();

@@ -4,36 +4,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::driver::IoHandle;
-use crate::loom::{Arc, AtomicU8, Ordering};
-use crate::time::entry::{Notify, TimerShared};
-
-const PENDING: u8 = 0;
-const RAN: u8 = 1;
-const CANCELLED: u8 = 2;
-
-/// Whether a scheduled callback ran, is waiting, or was cancelled.
-#[derive(Debug)]
-pub(crate) struct CallbackState(AtomicU8);
-
-impl CallbackState {
-    pub(crate) fn new() -> Arc<CallbackState> {
-        Arc::new(CallbackState(AtomicU8::new(PENDING)))
-    }
-
-    /// The runner's side: `true` if the callback may run (it was not
-    /// cancelled first).
-    pub(crate) fn begin_run(&self) -> bool {
-        self.0.compare_exchange(PENDING, RAN, Ordering::SeqCst, Ordering::SeqCst).is_ok()
-    }
-
-    fn cancel(&self) -> bool {
-        self.0.compare_exchange(PENDING, CANCELLED, Ordering::SeqCst, Ordering::SeqCst).is_ok()
-    }
-
-    fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst) == CANCELLED
-    }
-}
+use crate::loom::Arc;
+use crate::time::entry::{CallbackState, Notify, TimerShared};
 
 /// A scheduled callback (asyncio's `Handle`/`TimerHandle`). Dropping it
 /// does **not** cancel the callback.
@@ -69,6 +41,15 @@ impl CallbackHandle {
     /// `true` if [`cancel`](CallbackHandle::cancel) succeeded.
     pub fn cancelled(&self) -> bool {
         self.state.is_cancelled()
+    }
+}
+
+impl IoHandle {
+    /// `call_soon` from a thread that may be outside the runtime.
+    pub fn call_soon_on(&self, sched: &corio_sched::Handle, f: Box<dyn FnOnce() + Send>) -> crate::CallbackHandle {
+        let state = CallbackState::new();
+        self.inner.call_soon.push((state.clone(), f), Some(sched));
+        CallbackHandle::new(state, None)
     }
 }
 

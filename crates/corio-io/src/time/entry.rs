@@ -1,5 +1,6 @@
 //! One timer's shared state, and the protocol between the thread that
-//! fires timers and the futures that wait for them.
+//! fires timers and the futures that wait for them; and [`CallbackState`],
+//! the run-or-cancel state of a callback a timer (or `call_soon`) carries.
 //!
 //! # Rules
 //!
@@ -21,7 +22,6 @@ use std::fmt;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{Arc, AtomicU8, AtomicUsize, Mutex, Ordering};
-use crate::time::callback::CallbackState;
 use crate::time::wheel::{Key, Wheel};
 
 const IDLE: u8 = 0;
@@ -45,6 +45,35 @@ impl fmt::Debug for Notify {
             Notify::Waker(_) => "Waker",
             Notify::Callback(..) => "Callback",
         })
+    }
+}
+
+const CALLBACK_PENDING: u8 = 0;
+const CALLBACK_RAN: u8 = 1;
+const CALLBACK_CANCELLED: u8 = 2;
+
+/// Whether a scheduled callback (`call_soon`, or a timer's
+/// [`Notify::Callback`]) ran, is waiting, or was cancelled.
+#[derive(Debug)]
+pub(crate) struct CallbackState(AtomicU8);
+
+impl CallbackState {
+    pub(crate) fn new() -> Arc<CallbackState> {
+        Arc::new(CallbackState(AtomicU8::new(CALLBACK_PENDING)))
+    }
+
+    /// The runner's side: `true` if the callback may run (it was not
+    /// cancelled first).
+    pub(crate) fn begin_run(&self) -> bool {
+        self.0.compare_exchange(CALLBACK_PENDING, CALLBACK_RAN, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+
+    pub(crate) fn cancel(&self) -> bool {
+        self.0.compare_exchange(CALLBACK_PENDING, CALLBACK_CANCELLED, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == CALLBACK_CANCELLED
     }
 }
 

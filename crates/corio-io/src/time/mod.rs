@@ -6,6 +6,7 @@
 //! driver's `park` sleeps until the next one. A timer never fires before its
 //! deadline, and timers with equal deadlines fire in creation order.
 
+pub(crate) mod call_soon;
 pub(crate) mod callback;
 pub(crate) mod clock;
 pub(crate) mod entry;

@@ -5,7 +5,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::BlockingPool;
-use crate::Handle;
 use crate::loom::{Arc, Mutex};
 use crate::task::Task;
 
@@ -20,7 +19,7 @@ struct SlotState<R> {
 }
 
 /// The future of a `to_thread` task.
-struct WaitBlocking<R> {
+pub(crate) struct WaitBlocking<R> {
     slot: Arc<Slot<R>>,
 }
 
@@ -41,7 +40,9 @@ impl<R> Future for WaitBlocking<R> {
     }
 }
 
-pub(crate) fn spawn_blocking<F, R>(handle: &Handle, pool: &BlockingPool, f: F) -> Task<R>
+/// Submits `f` to `pool`; the task `spawn` makes of the returned waiter
+/// resolves to its result.
+pub(crate) fn spawn_blocking<F, R>(spawn: impl FnOnce(WaitBlocking<R>) -> Task<R>, pool: &BlockingPool, f: F) -> Task<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -59,7 +60,7 @@ where
             waker.wake();
         }
     });
-    let task = handle.spawn(WaitBlocking { slot });
+    let task = spawn(WaitBlocking { slot });
     if pool.submit(job).is_err() {
         task.cancel_with("the runtime is shutting down: the blocking pool takes no more work");
     }

@@ -42,7 +42,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        super::spawn_blocking(handle, &self.pool, f)
+        super::spawn_blocking(|wait| handle.spawn(wait), &self.pool, f)
     }
 
     /// The most threads the pool runs at once.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::loom::{Arc, Ordering};
 use crate::sched::Scheduler;
 
-use super::*;
+use super::hooks::report;
 
 /// The blocked-worker watchdog of debug mode. Reads each worker's poll
 /// counter, parked flag and current task id (metrics rule 1): a worker not

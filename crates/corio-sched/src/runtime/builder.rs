@@ -12,7 +12,7 @@ use crate::loom::{Arc, Condvar, Mutex, Worker, thread};
 use crate::sched::{self, Config, Scheduler, SharedDriver};
 use crate::task::Notified;
 
-use super::Runtime;
+use super::runtime::Runtime;
 
 /// corio-sched's builder: settings for a scheduler-only [`Runtime`] (no I/O
 /// or timers unless a [`Driver`](crate::Driver) is plugged in; the facade's
@@ -166,6 +166,18 @@ impl Builder {
     }
 }
 
+impl Runtime {
+    /// A runtime with one worker per available core.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] for custom settings.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+}
+
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
@@ -219,7 +231,7 @@ fn blocking_home() -> (Home, OnStart) {
 fn set_blocking_home(_home: &Home, _shared: &Arc<Scheduler>) {}
 
 /// Counts a worker out when its thread ends (even by panic).
-pub(super) struct ExitSignal(Arc<(Mutex<usize>, Condvar)>);
+struct ExitSignal(Arc<(Mutex<usize>, Condvar)>);
 
 impl Drop for ExitSignal {
     fn drop(&mut self) {

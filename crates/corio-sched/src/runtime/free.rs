@@ -6,7 +6,8 @@ use std::future::Future;
 use crate::context;
 use crate::task::{Task, TaskRef};
 
-use super::{Handle, Runtime};
+use super::handle::Handle;
+use super::runtime::Runtime;
 
 /// Runs `main` on a new default runtime and shuts the runtime down after —
 /// asyncio's `asyncio.run`. Tasks still alive at the end are cancelled and

@@ -59,7 +59,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        crate::blocking::spawn_blocking(self, &self.shared.blocking, f)
+        crate::blocking::spawn_blocking(|wait| self.spawn(wait), &self.shared.blocking, f)
     }
 
     /// Runs `job` soon on this runtime, as its own small task; once the

@@ -26,7 +26,7 @@ use std::ptr;
 
 use crate::loom::{AtomicPtr, Ordering};
 use crate::task::Notified;
-use crate::task::cell::Header;
+use crate::task::header::Header;
 
 pub(crate) struct LifoSlot {
     task: AtomicPtr<Header>,

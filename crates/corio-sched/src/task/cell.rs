@@ -4,43 +4,11 @@ use std::future::Future;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use super::header::{Header, Vtable};
+use super::raw::RawTask;
 use super::state::State;
-use super::{Schedule, TaskError, TaskId, TaskRef};
+use super::{TaskError, TaskId, TaskRef};
 use crate::loom::{Mutex, MutexGuard, UnsafeCell};
-
-/// The hot, type-erased front of every task. `#[repr(C)]` in `Cell` puts it
-/// at offset 0, so a `NonNull<Header>` is also a pointer to the cell.
-pub(crate) struct Header {
-    pub(crate) state: State,
-    pub(crate) vtable: &'static Vtable,
-    pub(crate) id: TaskId,
-    /// The task's key in its registry shard: written and read only under that
-    /// shard's lock.
-    pub(crate) registry_key: UnsafeCell<usize>,
-}
-
-/// The type-specific operations, one static table per `(F, S)`.
-pub(crate) struct Vtable {
-    /// Runs a queue entry (rule 2); consumes the entry's reference.
-    pub(crate) poll: unsafe fn(NonNull<Header>),
-    /// Drops a queue entry at shutdown: the future is dropped, never polled.
-    pub(crate) shutdown: unsafe fn(NonNull<Header>),
-    /// Completes an idle task the caller cancelled in place (rule 5).
-    pub(crate) cancel_in_place: unsafe fn(NonNull<Header>),
-    /// Hands a queue entry to the task's scheduler.
-    pub(crate) schedule: unsafe fn(NonNull<Header>),
-    /// Frees the cell.
-    pub(crate) dealloc: unsafe fn(NonNull<Header>),
-    /// Moves the output out for the `Task` handle: writes
-    /// `Some(Result<T, TaskError>)` to the `*mut Option<Result<T, TaskError>>`.
-    pub(crate) read_output: unsafe fn(NonNull<Header>, *mut ()),
-    /// Drops an output nobody retrieved, reporting a panic if it was one.
-    pub(crate) drop_output: unsafe fn(NonNull<Header>),
-    /// Hands callbacks to the task's scheduler (rule 8).
-    pub(crate) spawn_callbacks: unsafe fn(NonNull<Header>, Box<dyn FnOnce() + Send>),
-    /// Offset of the `Trailer` from the header.
-    pub(crate) trailer_offset: usize,
-}
 
 /// Where the future is, then its output.
 pub(crate) enum Stage<F: Future> {
@@ -68,7 +36,7 @@ pub(crate) struct Cold {
     /// Rule 8: a drainer job is queued or running.
     pub(crate) draining: bool,
     /// Debug mode only (API.md §13): age, polls, busy time, spawner.
-    pub(crate) debug: Option<Box<crate::debug::TaskDebug>>,
+    pub(crate) debug: Option<Box<super::debug_info::TaskDebug>>,
     /// `tracing` feature only: the task's span, entered around each poll.
     #[cfg(feature = "tracing")]
     pub(crate) span: Option<tracing::Span>,
@@ -113,7 +81,6 @@ impl<F, S> Cell<F, S>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
-    S: Schedule,
 {
     /// Allocates a cell and returns a pointer to its header. `vtable` must
     /// be the one for `Cell<F, S>` (`harness::allocate` passes it).
@@ -150,10 +117,34 @@ impl Header {
     }
 }
 
+/// The cold part, reached from an untyped pointer.
+impl RawTask {
+    #[inline]
+    pub(crate) fn trailer(&self) -> &Trailer {
+        self.header().trailer()
+    }
+
+    /// The task's name: the one given, or `Task-N`.
+    pub(crate) fn name(self) -> String {
+        match self.trailer().cold().get().and_then(|c| c.name.as_deref()) {
+            Some(name) => name.to_string(),
+            None => format!("Task-{}", self.header().id.as_u64()),
+        }
+    }
+
+    pub(crate) fn set_name(self, name: String) {
+        self.trailer().cold().get_mut().name = Some(name.into_boxed_str());
+    }
+
+    /// The message a cancellation carries into `TaskError::Cancelled`.
+    pub(crate) fn set_cancel_msg(self, msg: String) {
+        self.trailer().cold().get_mut().cancel_msg = Some(msg);
+    }
+}
+
 #[cfg(all(test, not(corio_loom)))]
 mod tests {
     use super::*;
-    use crate::sched::Scheduler;
 
     /// The per-task footprint DESIGN.md budgets for: a task whose future is
     /// 64 bytes must stay small (tokio's cell for the same future is about
@@ -167,7 +158,7 @@ mod tests {
                 std::task::Poll::Ready(self.0[0])
             }
         }
-        let size = std::mem::size_of::<Cell<Future64, crate::loom::Arc<Scheduler>>>();
+        let size = std::mem::size_of::<Cell<Future64, crate::loom::Arc<()>>>();
         println!("task cell for a 64-byte future: {size} bytes");
         assert!(size <= 144, "task cell grew to {size} bytes (docs/architecture.md says 144)");
     }

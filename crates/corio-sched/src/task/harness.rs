@@ -7,7 +7,8 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
-use super::cell::{Cell, Header, Stage, Vtable};
+use super::cell::{Cell, Stage};
+use super::header::{Header, Vtable};
 use super::raw::{Notified, RawTask};
 use super::state::{self, TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;

@@ -71,13 +71,16 @@
 mod builder;
 mod callbacks;
 pub(crate) mod cell;
+pub(crate) mod debug_info;
 mod error;
 mod harness;
+pub(crate) mod header;
 mod id;
 mod join;
 pub(crate) mod raw;
 pub(crate) mod registry;
 pub(crate) mod root;
+mod schedule;
 pub(crate) mod state;
 mod task_ref;
 mod waker;
@@ -90,19 +93,4 @@ pub use task_ref::TaskRef;
 
 pub(crate) use harness::new_task;
 pub(crate) use raw::{Notified, RawTask};
-
-/// What a task needs from the scheduler that runs it.
-pub(crate) trait Schedule: Send + Sync + Sized + 'static {
-    /// Queue a task woken by a waker or newly spawned.
-    fn schedule(&self, task: Notified);
-
-    /// Queue a task that was woken during its own poll (it yielded).
-    fn yield_now(&self, task: Notified);
-
-    /// Remove a completed task from the registry. Returns `true` if it was
-    /// registered, handing the registry's reference to the caller.
-    fn release(&self, task: &RawTask) -> bool;
-
-    /// Run done callbacks on the runtime, never on the caller's stack.
-    fn spawn_callbacks(&self, job: Box<dyn FnOnce() + Send>);
-}
+pub(crate) use schedule::Schedule;

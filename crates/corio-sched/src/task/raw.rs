@@ -2,7 +2,7 @@
 
 use std::ptr::NonNull;
 
-use super::cell::{Header, Trailer};
+use super::header::Header;
 use super::state::TransitionToCancel;
 
 /// A pointer to a task header. Owns nothing by itself: the types built on it
@@ -33,11 +33,6 @@ impl RawTask {
         // SAFETY: rule 9: a `RawTask` is only used while some reference to the cell is
         // held by its user (rule 9), so the header is alive.
         unsafe { self.0.as_ref() }
-    }
-
-    #[inline]
-    pub(crate) fn trailer(&self) -> &Trailer {
-        self.header().trailer()
     }
 
     #[inline]
@@ -73,7 +68,7 @@ impl RawTask {
     /// is a root task, which cannot be cancelled).
     pub(crate) fn cancel(self, msg: Option<String>) -> bool {
         if let Some(msg) = msg {
-            self.trailer().cold().get_mut().cancel_msg = Some(msg);
+            self.set_cancel_msg(msg);
         }
         match self.header().state.transition_to_cancel() {
             TransitionToCancel::AlreadyDone | TransitionToCancel::Refused => false,
@@ -86,18 +81,6 @@ impl RawTask {
                 true
             }
         }
-    }
-
-    /// The task's name: the one given, or `Task-N`.
-    pub(crate) fn name(self) -> String {
-        match self.trailer().cold().get().and_then(|c| c.name.as_deref()) {
-            Some(name) => name.to_string(),
-            None => format!("Task-{}", self.header().id.as_u64()),
-        }
-    }
-
-    pub(crate) fn set_name(self, name: String) {
-        self.trailer().cold().get_mut().name = Some(name.into_boxed_str());
     }
 }
 

@@ -4,7 +4,7 @@ use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::cell::Header;
+use super::header::Header;
 use super::raw::RawTask;
 use super::state::TransitionToNotified;
 

@@ -10,7 +10,8 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{BaseQueue, Get, Storage};
+use super::base::{BaseQueue, Get};
+use super::storage::Storage;
 
 /// The stream of [`BaseQueue::stream`].
 #[must_use = "streams do nothing unless polled"]
