@@ -1,7 +1,7 @@
 //! The names, kinds and one-line descriptions of the timed workloads.
 
 /// The timed workloads (DESIGN.md, "Performance targets", plus the sync
-/// micro-benches of issue 4). The idle-task memory row is not a timed
+/// micro-benches). The idle-task memory row is not a timed
 /// workload: see [`crate::memory`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Workload {

@@ -1,5 +1,5 @@
 //! Hostile peers against a `start_server` line-echo handler (`readline` +
-//! `write` + `drain()`), issue 9: a peer sending 64 MiB without a newline,
+//! `write` + `drain()`): a peer sending 64 MiB without a newline,
 //! 50 peers that never read, 1,000 connections reset mid-line. A
 //! well-behaved client is served in between every hostile step, and a
 //! counting `#[global_allocator]` bounds the peak of live heap bytes during

@@ -1,4 +1,4 @@
-//! API.md §13: metrics, debug mode, the task dump (issue 13). Reports on
+//! API.md §13: metrics, debug mode, the task dump. Reports on
 //! stderr are checked from a child process: this test binary re-run with
 //! one test selected and `CHILD_ENV` naming the scenario.
 

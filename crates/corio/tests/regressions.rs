@@ -51,8 +51,8 @@ fn a_self_rescheduling_call_soon_chain_does_not_starve_other_tasks() {
 
 // ---------------------------------------------------------------------------
 // driver/io_driver.rs / IoDriver::drop: pending call_later closures live in
-// the wheel, inside the driver's `DriverShared`, which the scheduler's
-// `Shared` owns. A closure that captures anything pointing back at the
+// the wheel, inside the driver's `DriverShared`, which the corio-sched
+// `Scheduler` owns. A closure that captures anything pointing back at the
 // runtime (a Handle, a TaskRef, a socket, ...) forms a cycle, so dropping the runtime leaks the whole
 // driver (poller fd included) and never runs the closure's destructors.
 // ---------------------------------------------------------------------------

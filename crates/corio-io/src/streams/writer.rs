@@ -451,7 +451,7 @@ mod tests {
         st.buf.extend_from_slice(&vec![b'x'; n]);
     }
 
-    /// Regression (issue 9, hostile peers): a writer paused just past the
+    /// Regression (hostile peers): a writer paused just past the
     /// high-water mark held a buffer of twice the mark, and the flusher a
     /// second one, so 50 never-reading peers took about 320 KiB each.
     #[test]
