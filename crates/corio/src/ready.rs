@@ -277,8 +277,12 @@ impl ReadySet {
         if index >= self.len {
             return None;
         }
-        // The chunks cover `0..len` in order, the first from 0.
-        let chunk = &self.chunks[self.chunks.partition_point(|c| c.start <= index) - 1];
+        // The chunks cover `0..len` in order, the first from 0 (and the only
+        // one unless the set grew).
+        let chunk = match self.chunks.first() {
+            Some(first) if index < first.len => first,
+            _ => &self.chunks[self.chunks.partition_point(|c| c.start <= index) - 1],
+        };
         // SAFETY: `index - start < len` of this chunk, whose slots live as
         // long as `self.shared` (rule 7).
         Some(unsafe { &*chunk.slots.as_ptr().add(index - chunk.start) })
@@ -334,7 +338,9 @@ impl ReadySet {
     }
 
     /// Rule 3: swaps the (drained) local FIFO with the queue, so both keep
-    /// their capacity and nothing is copied under the lock.
+    /// their capacity and nothing is copied under the lock. Out of line:
+    /// it runs once per batch of wakes, and keeps `poll_next` small.
+    #[inline(never)]
     fn refill(&mut self, waker: &Waker) {
         self.local.clear();
         self.next = 0;
