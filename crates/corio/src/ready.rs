@@ -27,6 +27,15 @@
 //!    budget is spent: it wakes the parent and returns `Pending`, keeping
 //!    the rest in the local FIFO. Nothing is re-scanned, so the total work is
 //!    linear in the number of wake-ups.
+//! 7. When `poll_next` finds nothing left to hand out but has handed out an
+//!    index since it last returned `Pending`, it also wakes the parent
+//!    itself before returning `Pending`. A task woken during its own poll
+//!    is queued behind the runnable tasks (a yield), while a child's wake
+//!    would run the parent next: so children that are ready to run finish
+//!    first and the parent takes their indices as one batch instead of
+//!    running once per child. The next poll that finds nothing waits (no
+//!    index was handed out since): one extra poll per batch at most, never
+//!    a spin.
 //!
 //! # Memory
 //!
@@ -34,12 +43,12 @@
 //! (one for a set made with all its children, about log₂ n for one that
 //! grows), owned by `Shared` and freed with it, and a child's waker is a
 //! `RawWaker` whose data pointer is its slot and whose reference counts
-//! are the `Arc<Shared>`'s (rule 7).
+//! are the `Arc<Shared>`'s (rule 8).
 //!
-//! 7. A child's waker holds one strong count of the `Arc<Shared>` its slot
+//! 8. A child's waker holds one strong count of the `Arc<Shared>` its slot
 //!    points to, and `Shared` owns the chunks: so a slot lives as long as
 //!    any waker of it. A chunk never moves or shrinks once made.
-//! 8. A released child's slot stays queued for good (`RELEASED | QUEUED`),
+//! 9. A released child's slot stays queued for good (`RELEASED | QUEUED`),
 //!    so a late wake of a finished child pushes nothing.
 
 use std::marker::PhantomData;
@@ -54,7 +63,7 @@ use parking_lot::Mutex;
 
 /// [`Slot::state`]: the child's index is queued, or about to be (rule 1).
 const QUEUED: u8 = 1;
-/// [`Slot::state`]: the child was released (rule 8); set with `QUEUED`.
+/// [`Slot::state`]: the child was released (rule 9); set with `QUEUED`.
 const RELEASED: u8 = 2;
 
 /// The smallest chunk [`ReadySet::grow_to`] makes.
@@ -70,7 +79,7 @@ struct Shared {
 struct Inner {
     queue: Vec<usize>,
     parent: Option<Waker>,
-    /// Every chunk of slots, freed when `Shared` is (rule 7).
+    /// Every chunk of slots, freed when `Shared` is (rule 8).
     chunks: Vec<Chunk>,
 }
 
@@ -94,7 +103,7 @@ impl Drop for Shared {
             let slots = std::ptr::slice_from_raw_parts_mut(chunk.slots.as_ptr(), chunk.len);
             // SAFETY: `slots` is the `Box<[Slot]>` that `Chunk::new` leaked,
             // freed only here, once: the last count of the `Arc<Shared>` is
-            // gone, so no waker or set can reach a slot any more (rule 7).
+            // gone, so no waker or set can reach a slot any more (rule 8).
             drop(unsafe { Box::from_raw(slots) });
         }
     }
@@ -107,7 +116,7 @@ struct Slot {
     state: AtomicU8,
     index: usize,
     /// The `Shared` that owns this slot's chunk (`Arc::as_ptr` of the set's
-    /// `Arc`); every waker of this slot holds a strong count of it (rule 7).
+    /// `Arc`); every waker of this slot holds a strong count of it (rule 8).
     shared: *const Shared,
 }
 
@@ -118,14 +127,14 @@ impl Slot {
         // published under the queue's mutex, which orders everything else.
         if self.state.fetch_or(QUEUED, Ordering::Relaxed) & QUEUED == 0 {
             // SAFETY: a slot is only reached through a waker of it or
-            // through its set, and either keeps `shared` alive (rule 7).
+            // through its set, and either keeps `shared` alive (rule 8).
             unsafe { &*self.shared }.push(self.index);
         }
     }
 }
 
 /// The slots of children `start..start + len`, allocated together and never
-/// moved (rule 7): a plain pointer, owned by `Inner::chunks` and copied into
+/// moved (rule 8): a plain pointer, owned by `Inner::chunks` and copied into
 /// `ReadySet::chunks` for lookups without the lock.
 #[derive(Debug, Clone, Copy)]
 struct Chunk {
@@ -155,14 +164,14 @@ impl Chunk {
 
 /// The vtable of the children's wakers: the data pointer is a `*const Slot`
 /// and each waker holds one strong count of the slot's `Arc<Shared>`
-/// (rule 7).
+/// (rule 8).
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake_waker, wake_by_ref_waker, drop_waker);
 
 /// # Safety
 ///
 /// `data` is the slot of a waker made by this module that is still alive.
 unsafe fn clone_waker(data: *const ()) -> RawWaker {
-    // SAFETY: the caller's waker keeps the slot alive (rule 7).
+    // SAFETY: the caller's waker keeps the slot alive (rule 8).
     let slot = unsafe { &*data.cast::<Slot>() };
     // SAFETY: `slot.shared` came from `Arc::as_ptr`, and its count is at
     // least one: the caller's waker's own, or the set's (a borrowed waker).
@@ -185,7 +194,7 @@ unsafe fn wake_waker(data: *const ()) {
 ///
 /// As [`clone_waker`].
 unsafe fn wake_by_ref_waker(data: *const ()) {
-    // SAFETY: the caller's waker keeps the slot alive (rule 7).
+    // SAFETY: the caller's waker keeps the slot alive (rule 8).
     unsafe { &*data.cast::<Slot>() }.wake();
 }
 
@@ -231,6 +240,9 @@ pub(crate) struct ReadySet {
     fresh: Range<usize>,
     local: Vec<usize>,
     next: usize,
+    /// An index was handed out since `poll_next` last returned `Pending`
+    /// (rule 7).
+    progressed: bool,
 }
 
 impl ReadySet {
@@ -243,7 +255,7 @@ impl ReadySet {
             Arc::get_mut(&mut shared).expect("not shared yet").inner.get_mut().chunks.push(chunk);
             chunks.push(chunk);
         }
-        ReadySet { shared, chunks, len: n, fresh: 0..n, local: Vec::new(), next: 0 }
+        ReadySet { shared, chunks, len: n, fresh: 0..n, local: Vec::new(), next: 0, progressed: false }
     }
 
     /// For children added by other threads (a `TaskGroupHandle`): they
@@ -284,29 +296,34 @@ impl ReadySet {
             _ => &self.chunks[self.chunks.partition_point(|c| c.start <= index) - 1],
         };
         // SAFETY: `index - start < len` of this chunk, whose slots live as
-        // long as `self.shared` (rule 7).
+        // long as `self.shared` (rule 8).
         Some(unsafe { &*chunk.slots.as_ptr().add(index - chunk.start) })
     }
 
-    /// The next child to poll (rule 3, 4, 6), or `Pending` once there is
-    /// none (the parent will be woken) or the budget is spent.
+    /// The next child to poll (rule 3, 4, 6, 7), or `Pending` once there
+    /// is none (the parent will be woken) or the budget is spent.
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<usize> {
         if self.fresh.is_empty() && self.next == self.local.len() {
             self.refill(cx.waker());
             if self.local.is_empty() {
+                if std::mem::take(&mut self.progressed) {
+                    cx.waker().wake_by_ref();
+                }
                 return Poll::Pending;
             }
         }
         if !corio_sched::coop::has_budget_remaining() {
             cx.waker().wake_by_ref();
+            self.progressed = false;
             return Poll::Pending;
         }
+        self.progressed = true;
         let index = self.fresh.next().unwrap_or_else(|| {
             self.next += 1;
             self.local[self.next - 1]
         });
         if let Some(slot) = self.slot(index)
-            // ORDERING: only the parent sets `RELEASED` (rule 8).
+            // ORDERING: only the parent sets `RELEASED` (rule 9).
             && slot.state.load(Ordering::Relaxed) & RELEASED == 0
         {
             // ORDERING: see `Slot::wake`; the poll that follows re-registers
@@ -359,12 +376,12 @@ impl ReadySet {
     fn waker_ref(&self, index: usize) -> WakerRef<'_> {
         let slot = self
             .slot(index)
-            // ORDERING: only the parent sets `RELEASED` (rule 8).
+            // ORDERING: only the parent sets `RELEASED` (rule 9).
             .filter(|s| s.state.load(Ordering::Relaxed) & RELEASED == 0)
             .expect("polled a released child");
         let raw = RawWaker::new(std::ptr::from_ref(slot).cast(), &VTABLE);
         // SAFETY: `VTABLE`'s contract holds for `slot` while `self` lives
-        // (rule 7), and `WakerRef` borrows `self`; it never drops the waker,
+        // (rule 8), and `WakerRef` borrows `self`; it never drops the waker,
         // which owns no count.
         let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw) });
         WakerRef { waker, set: PhantomData }
@@ -377,7 +394,7 @@ impl ReadySet {
     }
 
     /// Child `index` is finished and will not be polled again: its slot
-    /// stays queued for good, so its wakes push nothing (rule 8).
+    /// stays queued for good, so its wakes push nothing (rule 9).
     pub(crate) fn release(&mut self, index: usize) {
         if let Some(slot) = self.slot(index) {
             // ORDERING: only the parent writes `RELEASED`; `QUEUED` stays set
@@ -545,5 +562,34 @@ mod tests {
         let mut set = ReadySet::new(2);
         set.release(1);
         let _ = set.waker(1);
+    }
+
+    #[test]
+    fn an_empty_poll_after_progress_yields_once_then_waits() {
+        use std::sync::atomic::AtomicUsize;
+
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let parent = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&parent);
+        let mut set = ReadySet::new(2);
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(0));
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(1));
+        // Indices were handed out: the empty poll wakes the parent (rule 7).
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        // None since: it waits for a child's wake.
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        set.waker(1).wake();
+        assert_eq!(count.0.load(Ordering::Relaxed), 2);
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(1));
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 3);
     }
 }
