@@ -9,12 +9,12 @@
 //! # Protocol
 //!
 //! 1. Each child `i` has its own waker, built on its `Slot` (its index and
-//!    its `queued` flag), that the parent polls the child with. Waking it
-//!    pushes `i` onto the shared queue — unless `i` is already queued (its
-//!    `queued` flag), so the queue never holds an index twice and never
-//!    grows past the number of children.
-//! 2. A push onto an empty queue wakes the parent's waker (taken from the
-//!    slot under the same lock); pushes onto a non-empty queue do not: the
+//!    its `queued` flag, the `QUEUED` bit of `Slot::state`), that the parent
+//!    polls the child with. Waking it pushes `i` onto the shared queue —
+//!    unless `i` is already queued (its `queued` flag), so the queue never
+//!    holds an index twice and never grows past the number of children.
+//! 2. A push onto an empty queue wakes the parent's waker (kept under the
+//!    same lock); pushes onto a non-empty queue do not: the
 //!    parent has been woken already and will take them together.
 //! 3. The parent, in `poll_next`, stores its waker and takes every queued
 //!    index under the lock, into a local FIFO. So a push after that either
@@ -31,7 +31,7 @@
 //!    index since it last returned `Pending`, it also wakes the parent
 //!    itself before returning `Pending`. A task woken during its own poll
 //!    is queued behind the runnable tasks (a yield), while a child's wake
-//!    would run the parent next: so children that are ready to run finish
+//!    would run the parent next (corio-sched's LIFO slot): so children that are ready to run finish
 //!    first and the parent takes their indices as one batch instead of
 //!    running once per child. The next poll that finds nothing waits (no
 //!    index was handed out since): one extra poll per batch at most, never
