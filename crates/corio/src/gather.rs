@@ -3,7 +3,9 @@
 //!
 //! Every child is spawned when `gather`/`gather!` is called. The combinator
 //! polls a child only when that child's own waker fired (`ready.rs`), so one
-//! completion costs O(1) and gathering a million tasks is linear.
+//! completion costs O(1) and gathering a million tasks is linear. `gather`'s
+//! first poll yields once, so the children just spawned run before it looks
+//! at them: the ones that finish at once are collected without a waker.
 
 use std::fmt;
 use std::future::Future;
@@ -19,6 +21,8 @@ struct Children<T> {
     tasks: Vec<Option<Task<T>>>,
     ready: ReadySet,
     remaining: usize,
+    /// The first poll yielded (see `poll_next`).
+    yielded: bool,
 }
 
 impl<T> Children<T> {
@@ -32,7 +36,7 @@ impl<T> Children<T> {
         let handle = corio_sched::Handle::current();
         let tasks: Vec<Option<Task<T>>> = futs.into_iter().map(|f| Some(handle.spawn(f))).collect();
         let n = tasks.len();
-        Children { tasks, ready: ReadySet::new(n), remaining: n }
+        Children { tasks, ready: ReadySet::new(n), remaining: n, yielded: false }
     }
 
     /// Polls the children that woke us; `Ready((i, result))` for the next
@@ -40,6 +44,15 @@ impl<T> Children<T> {
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, TaskError>)>> {
         if self.remaining == 0 {
             return Poll::Ready(None);
+        }
+        if !self.yielded {
+            // The children were spawned just now and are queued to run: yield
+            // once (a task woken during its own poll is queued behind them),
+            // so the first poll finds the quick ones finished instead of
+            // registering a waker with each and being woken by each.
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
         let (i, res) = std::task::ready!(self.ready.poll_woken(cx, |child| {
             let i = child.index();
@@ -134,7 +147,7 @@ impl<T> Gather<T> {
 
 impl<T> Children<T> {
     fn empty() -> Children<T> {
-        Children { tasks: Vec::new(), ready: ReadySet::new(0), remaining: 0 }
+        Children { tasks: Vec::new(), ready: ReadySet::new(0), remaining: 0, yielded: false }
     }
 }
 

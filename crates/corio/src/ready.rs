@@ -8,12 +8,13 @@
 //!
 //! # Protocol
 //!
-//! 1. Each child `i` has its own waker, a `ChildWaker { index: i }`, that the
-//!    parent polls the child with. Waking it pushes `i` onto the shared queue
-//!    — unless `i` is already queued (its `queued` flag), so the queue never
+//! 1. Each child `i` has its own waker, built on its `Slot` (its index and
+//!    its `queued` flag, the `QUEUED` bit of `Slot::state`), that the parent
+//!    polls the child with. Waking it pushes `i` onto the shared queue —
+//!    unless `i` is already queued (its `queued` flag), so the queue never
 //!    holds an index twice and never grows past the number of children.
-//! 2. A push onto an empty queue wakes the parent's waker (taken from the
-//!    slot under the same lock); pushes onto a non-empty queue do not: the
+//! 2. A push onto an empty queue wakes the parent's waker (kept under the
+//!    same lock); pushes onto a non-empty queue do not: the
 //!    parent has been woken already and will take them together.
 //! 3. The parent, in `poll_next`, stores its waker and takes every queued
 //!    index under the lock, into a local FIFO. So a push after that either
@@ -26,13 +27,47 @@
 //!    budget is spent: it wakes the parent and returns `Pending`, keeping
 //!    the rest in the local FIFO. Nothing is re-scanned, so the total work is
 //!    linear in the number of wake-ups.
+//! 7. When `poll_next` finds nothing left to hand out but has handed out an
+//!    index since it last returned `Pending`, it also wakes the parent
+//!    itself before returning `Pending`. A task woken during its own poll
+//!    is queued behind the runnable tasks (a yield), while a child's wake
+//!    would run the parent next (corio-sched's LIFO slot): so children that are ready to run finish
+//!    first and the parent takes their indices as one batch instead of
+//!    running once per child. The next poll that finds nothing waits (no
+//!    index was handed out since): one extra poll per batch at most, never
+//!    a spin.
+//!
+//! # Memory
+//!
+//! A child costs no allocation of its own: the slots live in a few chunks
+//! (one for a set made with all its children, about log₂ n for one that
+//! grows), owned by `WakeQueue` and freed with it, and a child's waker is a
+//! `RawWaker` whose data pointer is its slot and whose reference counts
+//! are the `Arc<WakeQueue>`'s (rule 8).
+//!
+//! 8. A child's waker holds one strong count of the `Arc<WakeQueue>` its slot
+//!    points to, and `WakeQueue` owns the chunks: so a slot lives as long as
+//!    any waker of it. A chunk never moves or shrinks once made.
+//! 9. A released child's slot stays queued for good (`RELEASED | QUEUED`),
+//!    so a late wake of a finished child pushes nothing.
 
-use std::collections::VecDeque;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, Range};
+use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use parking_lot::Mutex;
+
+/// [`Slot::state`]: the child's index is queued, or about to be (rule 1).
+const QUEUED: u8 = 1;
+/// [`Slot::state`]: the child was released (rule 9); set with `QUEUED`.
+const RELEASED: u8 = 2;
+
+/// The smallest chunk [`ReadySet::grow_to`] makes.
+const MIN_CHUNK: usize = 8;
 
 /// The part the children's wakers share with the parent.
 #[derive(Debug, Default)]
@@ -44,6 +79,8 @@ struct WakeQueue {
 struct WakeQueueState {
     queue: Vec<usize>,
     parent: Option<Waker>,
+    /// Every chunk of slots, freed when `WakeQueue` is (rule 8).
+    chunks: Vec<Chunk>,
 }
 
 impl WakeQueue {
@@ -60,58 +97,165 @@ impl WakeQueue {
     }
 }
 
-/// The waker a child is polled with (rule 1).
-#[derive(Debug)]
-struct ChildWaker {
-    index: usize,
-    queued: AtomicBool,
-    shared: Arc<WakeQueue>,
-}
-
-impl Wake for ChildWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        // ORDERING: the flag only de-duplicates pushes; the index itself is
-        // published under the queue's mutex, which orders everything else.
-        if !self.queued.swap(true, Ordering::Relaxed) {
-            self.shared.push(self.index);
+impl Drop for WakeQueue {
+    fn drop(&mut self) {
+        for chunk in self.inner.get_mut().chunks.drain(..) {
+            let slots = std::ptr::slice_from_raw_parts_mut(chunk.slots.as_ptr(), chunk.len);
+            // SAFETY: `slots` is the `Box<[Slot]>` that `Chunk::new` leaked,
+            // freed only here, once: the last count of the `Arc<WakeQueue>` is
+            // gone, so no waker or set can reach a slot any more (rule 8).
+            drop(unsafe { Box::from_raw(slots) });
         }
     }
 }
 
-/// The parent's side: the children's wakers and the local FIFO of indices
+/// One child's part of its waker (rule 1): the waker's data pointer.
+#[derive(Debug)]
+struct Slot {
+    /// `QUEUED` and `RELEASED`.
+    state: AtomicU8,
+    index: usize,
+    /// The `WakeQueue` that owns this slot's chunk (`Arc::as_ptr` of the set's
+    /// `Arc`); every waker of this slot holds a strong count of it (rule 8).
+    shared: *const WakeQueue,
+}
+
+impl Slot {
+    /// Rule 1: queues the child unless it is queued already (or released).
+    fn wake(&self) {
+        // ORDERING: the flag only de-duplicates pushes; the index itself is
+        // published under the queue's mutex, which orders everything else.
+        if self.state.fetch_or(QUEUED, Ordering::Relaxed) & QUEUED == 0 {
+            // SAFETY: a slot is only reached through a waker of it or
+            // through its set, and either keeps `shared` alive (rule 8).
+            unsafe { &*self.shared }.push(self.index);
+        }
+    }
+}
+
+/// The slots of children `start..start + len`, allocated together and never
+/// moved (rule 8): a plain pointer, owned by `WakeQueueState::chunks` and copied into
+/// `ReadySet::chunks` for lookups without the lock.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    start: usize,
+    len: usize,
+    slots: NonNull<Slot>,
+}
+
+// SAFETY: the slots a `Chunk` points to are written once, before any other
+// thread can reach them; after that they are only read through `&Slot`,
+// whose one mutable field is atomic and whose `shared` is a `Send + Sync`
+// `WakeQueue`.
+unsafe impl Send for Chunk {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Chunk {}
+
+impl Chunk {
+    /// Allocates the slots of children `start..start + len` (`len > 0`),
+    /// each starting with `state`.
+    fn new(shared: &Arc<WakeQueue>, start: usize, len: usize, state: u8) -> Chunk {
+        let ptr = Arc::as_ptr(shared);
+        let slots: Box<[Slot]> =
+            (start..start + len).map(|index| Slot { state: AtomicU8::new(state), index, shared: ptr }).collect();
+        Chunk { start, len, slots: NonNull::from(Box::leak(slots)).cast() }
+    }
+}
+
+/// The vtable of the children's wakers: the data pointer is a `*const Slot`
+/// and each waker holds one strong count of the slot's `Arc<WakeQueue>`
+/// (rule 8).
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake_waker, wake_by_ref_waker, drop_waker);
+
+/// # Safety
+///
+/// `data` is the slot of a waker made by this module that is still alive.
+unsafe fn clone_waker(data: *const ()) -> RawWaker {
+    // SAFETY: the caller's waker keeps the slot alive (rule 8).
+    let slot = unsafe { &*data.cast::<Slot>() };
+    // SAFETY: `slot.shared` came from `Arc::as_ptr`, and its count is at
+    // least one: the caller's waker's own, or the set's (a borrowed waker).
+    unsafe { Arc::increment_strong_count(slot.shared) };
+    RawWaker::new(data, &VTABLE)
+}
+
+/// # Safety
+///
+/// As [`clone_waker`]; the waker is consumed.
+unsafe fn wake_waker(data: *const ()) {
+    // SAFETY: the caller's contract; the waker's count is released last.
+    unsafe {
+        wake_by_ref_waker(data);
+        drop_waker(data);
+    }
+}
+
+/// # Safety
+///
+/// As [`clone_waker`].
+unsafe fn wake_by_ref_waker(data: *const ()) {
+    // SAFETY: the caller's waker keeps the slot alive (rule 8).
+    unsafe { &*data.cast::<Slot>() }.wake();
+}
+
+/// # Safety
+///
+/// As [`clone_waker`], and the waker owns a count (it is not a borrowed one,
+/// see [`ReadySet::waker_ref`]); the waker is consumed.
+unsafe fn drop_waker(data: *const ()) {
+    // SAFETY: the waker keeps the slot alive until its count is released.
+    let shared = unsafe { (*data.cast::<Slot>()).shared };
+    // SAFETY: releases the count this waker owns (taken by `clone_waker`).
+    // The slot is not touched after: the last count frees its chunk.
+    unsafe { Arc::decrement_strong_count(shared) };
+}
+
+/// A child's waker lent for one poll: it holds no count (the set keeps the
+/// slot alive meanwhile), so it is never dropped; a clone takes its own.
+struct WakerRef<'a> {
+    waker: ManuallyDrop<Waker>,
+    set: PhantomData<&'a ReadySet>,
+}
+
+impl Deref for WakerRef<'_> {
+    type Target = Waker;
+
+    fn deref(&self) -> &Waker {
+        &self.waker
+    }
+}
+
+/// The parent's side: the children's slots and the local FIFO of indices
 /// to poll next.
 #[derive(Debug)]
 pub(crate) struct ReadySet {
     shared: Arc<WakeQueue>,
-    /// `None` once a child is released (finished and seen by the parent).
-    wakers: Vec<Option<Arc<ChildWaker>>>,
-    local: VecDeque<usize>,
+    /// Copies of `WakeQueueState::chunks`, in index order from 0 (the set keeps them
+    /// alive through `shared`).
+    chunks: Vec<Chunk>,
+    /// Children `0..len` exist; the last chunk may hold spare slots.
+    len: usize,
+    /// The local FIFO (rule 3): the first children not yet handed out (rule
+    /// 5), then `local[next..]`.
+    fresh: Range<usize>,
+    local: Vec<usize>,
+    next: usize,
+    /// An index was handed out since `poll_next` last returned `Pending`
+    /// (rule 7).
+    progressed: bool,
 }
 
 impl ReadySet {
     /// A set of `n` children, all queued for their first poll (rule 5).
     pub(crate) fn new(n: usize) -> ReadySet {
-        let mut set = ReadySet { shared: Arc::default(), wakers: Vec::with_capacity(n), local: VecDeque::new() };
-        for _ in 0..n {
-            set.add();
+        let mut shared = Arc::new(WakeQueue::default());
+        let mut chunks = Vec::new();
+        if n > 0 {
+            let chunk = Chunk::new(&shared, 0, n, QUEUED);
+            Arc::get_mut(&mut shared).expect("not shared yet").inner.get_mut().chunks.push(chunk);
+            chunks.push(chunk);
         }
-        set.local.extend(0..n);
-        set
-    }
-
-    /// Makes the waker of the next child, already marked queued.
-    fn add(&mut self) -> usize {
-        let index = self.wakers.len();
-        self.wakers.push(Some(Arc::new(ChildWaker {
-            index,
-            queued: AtomicBool::new(true),
-            shared: self.shared.clone(),
-        })));
-        index
+        ReadySet { shared, chunks, len: n, fresh: 0..n, local: Vec::new(), next: 0, progressed: false }
     }
 
     /// For children added by other threads (a `TaskGroupHandle`): they
@@ -120,40 +264,71 @@ impl ReadySet {
         RemoteSet { shared: self.shared.clone() }
     }
 
-    /// Makes wakers for children `len()..len` (announced through a
+    /// Makes slots for children `len()..len` (announced through a
     /// [`RemoteSet`]). They start *not* queued even though the announcing
     /// push may still be in the queue: `poll_next` may already have handed
     /// that index out, and a duplicate index is harmless (the parent skips
-    /// finished children) while a lost wake-up is not.
+    /// finished children) while a lost wake-up is not. Spare slots are made
+    /// ahead (chunks at least double), so growing one by one allocates
+    /// O(log n) times.
     pub(crate) fn grow_to(&mut self, len: usize) {
-        while self.wakers.len() < len {
-            let index = self.wakers.len();
-            self.wakers.push(Some(Arc::new(ChildWaker {
-                index,
-                queued: AtomicBool::new(false),
-                shared: self.shared.clone(),
-            })));
+        let covered = self.chunks.last().map_or(0, |c| c.start + c.len);
+        if len > covered {
+            let size = (len - covered).max(covered).max(MIN_CHUNK);
+            let chunk = Chunk::new(&self.shared, covered, size, 0);
+            self.shared.inner.lock().chunks.push(chunk);
+            self.chunks.push(chunk);
         }
+        // Spare slots were made not queued and had no waker yet: they are
+        // as new.
+        self.len = self.len.max(len);
     }
 
-    /// The next child to poll (rule 3, 4, 6), or `Pending` once there is
-    /// none (the parent will be woken) or the budget is spent.
+    /// Child `index`'s slot, if it exists.
+    fn slot(&self, index: usize) -> Option<&Slot> {
+        if index >= self.len {
+            return None;
+        }
+        // The chunks cover `0..len` in order, the first from 0 (and the only
+        // one unless the set grew).
+        let chunk = match self.chunks.first() {
+            Some(first) if index < first.len => first,
+            _ => &self.chunks[self.chunks.partition_point(|c| c.start <= index) - 1],
+        };
+        // SAFETY: `index - start < len` of this chunk, whose slots live as
+        // long as `self.shared` (rule 8).
+        Some(unsafe { &*chunk.slots.as_ptr().add(index - chunk.start) })
+    }
+
+    /// The next child to poll (rule 3, 4, 6, 7), or `Pending` once there
+    /// is none (the parent will be woken) or the budget is spent.
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<usize> {
-        if self.local.is_empty() {
+        if self.fresh.is_empty() && self.next == self.local.len() {
             self.refill(cx.waker());
             if self.local.is_empty() {
+                if std::mem::take(&mut self.progressed) {
+                    cx.waker().wake_by_ref();
+                }
                 return Poll::Pending;
             }
         }
         if !corio_sched::coop::has_budget_remaining() {
             cx.waker().wake_by_ref();
+            self.progressed = false;
             return Poll::Pending;
         }
-        let index = self.local.pop_front().expect("checked non-empty");
-        if let Some(w) = self.wakers.get(index).and_then(Option::as_ref) {
-            // ORDERING: see `ChildWaker::wake_by_ref`; the poll that follows
-            // re-registers the waker, so a wake after this store re-queues.
-            w.queued.store(false, Ordering::Relaxed);
+        self.progressed = true;
+        let index = self.fresh.next().unwrap_or_else(|| {
+            self.next += 1;
+            self.local[self.next - 1]
+        });
+        if let Some(slot) = self.slot(index)
+            // ORDERING: only the parent sets `RELEASED` (rule 9).
+            && slot.state.load(Ordering::Relaxed) & RELEASED == 0
+        {
+            // ORDERING: see `Slot::wake`; the poll that follows re-registers
+            // the waker, so a wake after this store re-queues.
+            slot.state.store(0, Ordering::Relaxed);
         }
         Poll::Ready(index)
     }
@@ -179,29 +354,52 @@ impl ReadySet {
         }
     }
 
-    /// Rule 3.
+    /// Rule 3: swaps the (drained) local FIFO with the queue, so both keep
+    /// their capacity and nothing is copied under the lock. Out of line:
+    /// it runs once per batch of wakes, and keeps `poll_next` small.
+    #[inline(never)]
     fn refill(&mut self, waker: &Waker) {
+        self.local.clear();
+        self.next = 0;
         let mut inner = self.shared.inner.lock();
         if !inner.parent.as_ref().is_some_and(|w| w.will_wake(waker)) {
             inner.parent = Some(waker.clone());
         }
-        self.local.extend(inner.queue.drain(..));
+        std::mem::swap(&mut self.local, &mut inner.queue);
     }
 
-    /// The waker child `index` must be polled with.
+    /// The waker child `index` must be polled with, lent (see [`WakerRef`]).
     ///
     /// # Panics
     ///
-    /// If the child was released.
-    fn waker(&self, index: usize) -> Waker {
-        Waker::from(self.wakers[index].clone().expect("polled a released child"))
+    /// If the child was released, or does not exist.
+    fn waker_ref(&self, index: usize) -> WakerRef<'_> {
+        let slot = self
+            .slot(index)
+            // ORDERING: only the parent sets `RELEASED` (rule 9).
+            .filter(|s| s.state.load(Ordering::Relaxed) & RELEASED == 0)
+            .expect("polled a released child");
+        let raw = RawWaker::new(std::ptr::from_ref(slot).cast(), &VTABLE);
+        // SAFETY: `VTABLE`'s contract holds for `slot` while `self` lives
+        // (rule 8), and `WakerRef` borrows `self`; it never drops the waker,
+        // which owns no count.
+        let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw) });
+        WakerRef { waker, set: PhantomData }
     }
 
-    /// Child `index` is finished and will not be polled again: free its
-    /// waker (a long-lived parent keeps one word per child, not a waker).
+    /// An owned waker of child `index` (it takes a count).
+    #[cfg(test)]
+    fn waker(&self, index: usize) -> Waker {
+        Waker::clone(&self.waker_ref(index))
+    }
+
+    /// Child `index` is finished and will not be polled again: its slot
+    /// stays queued for good, so its wakes push nothing (rule 9).
     pub(crate) fn release(&mut self, index: usize) {
-        if let Some(slot) = self.wakers.get_mut(index) {
-            *slot = None;
+        if let Some(slot) = self.slot(index) {
+            // ORDERING: only the parent writes `RELEASED`; `QUEUED` stays set
+            // whatever a racing `Slot::wake` does.
+            slot.state.store(RELEASED | QUEUED, Ordering::Relaxed);
         }
     }
 }
@@ -225,10 +423,10 @@ impl Woken<'_> {
     ///
     /// # Panics
     ///
-    /// If the child was released (see [`ReadySet::waker`]).
+    /// If the child was released (see [`ReadySet::waker_ref`]).
     #[inline]
     pub(crate) fn poll<T>(&self, poll: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
-        let waker = self.set.waker(self.index);
+        let waker = self.set.waker_ref(self.index);
         poll(&mut Context::from_waker(&waker))
     }
 
@@ -310,5 +508,88 @@ mod tests {
             w.wake();
         }
         assert_eq!(set.poll_woken(&mut cx, |child| Poll::Ready(child.index())), Poll::Ready(0));
+    }
+
+    #[test]
+    fn grown_children_get_slots_across_chunks_and_released_ones_stay_quiet() {
+        let mut set = ReadySet::new(0);
+        let noop = Waker::noop();
+        let mut cx = Context::from_waker(noop);
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        let remote = set.remote();
+        // Grown one by one, as a `TaskGroup` does: several chunks.
+        for i in 0..100 {
+            remote.announce(i);
+            set.grow_to(i + 1);
+        }
+        assert!(set.chunks.len() > 1);
+        let mut seen = Vec::new();
+        while let Poll::Ready(i) = set.poll_next(&mut cx) {
+            seen.push(i);
+        }
+        assert_eq!(seen, (0..100).collect::<Vec<_>>());
+        // Each index in every chunk wakes as itself, once.
+        let wakers: Vec<Waker> = (0..100).map(|i| set.waker(i)).collect();
+        for w in wakers.iter().rev() {
+            w.wake_by_ref();
+            w.wake_by_ref();
+        }
+        let mut seen = Vec::new();
+        while let Poll::Ready(i) = set.poll_next(&mut cx) {
+            seen.push(i);
+        }
+        assert_eq!(seen, (0..100).rev().collect::<Vec<_>>());
+        // A released child's wakes push nothing.
+        set.release(7);
+        wakers[7].wake_by_ref();
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        wakers[8].wake_by_ref();
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(8));
+        // Wakers outlive the set: the slots stay valid until the last one.
+        drop(set);
+        drop(remote);
+        for w in wakers {
+            let clone = w.clone();
+            w.wake();
+            clone.wake_by_ref();
+            drop(clone);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "polled a released child")]
+    fn polling_a_released_child_panics() {
+        let mut set = ReadySet::new(2);
+        set.release(1);
+        let _ = set.waker(1);
+    }
+
+    #[test]
+    fn an_empty_poll_after_progress_yields_once_then_waits() {
+        use std::sync::atomic::AtomicUsize;
+
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let parent = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&parent);
+        let mut set = ReadySet::new(2);
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(0));
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(1));
+        // Indices were handed out: the empty poll wakes the parent (rule 7).
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        // None since: it waits for a child's wake.
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        set.waker(1).wake();
+        assert_eq!(count.0.load(Ordering::Relaxed), 2);
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(1));
+        assert_eq!(set.poll_next(&mut cx), Poll::Pending);
+        assert_eq!(count.0.load(Ordering::Relaxed), 3);
     }
 }
