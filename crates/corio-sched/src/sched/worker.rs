@@ -24,17 +24,22 @@ pub(crate) struct WorkerContext {
     rng: Cell<u64>,
     /// This worker's counters in `shared.obs` (`metrics.rs`), cached.
     metrics: std::ptr::NonNull<crate::metrics::WorkerMetrics>,
+    /// This worker's LIFO slot in `shared.lifo`, looked up once (it is
+    /// reached several times per task).
+    lifo: std::ptr::NonNull<LifoSlot>,
 }
 
 impl WorkerContext {
     pub(crate) fn new(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) -> WorkerContext {
         let watched = (0..shared.workers()).map(|_| Cell::new(0)).collect();
         let metrics = std::ptr::NonNull::from(&*shared.obs.workers[index]);
+        let lifo = std::ptr::NonNull::from(&*shared.lifo[index]);
         WorkerContext {
             shared,
             index,
             local,
             watched,
+            lifo,
             tick: Cell::new(0),
             searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
@@ -50,7 +55,9 @@ impl WorkerContext {
     /// This worker's LIFO slot (`lifo.rs`).
     #[inline]
     fn lifo(&self) -> &LifoSlot {
-        &self.shared.lifo[self.index]
+        // SAFETY: the pointer was taken from `self.shared.lifo`, a boxed
+        // slice never resized, which `self.shared` keeps alive.
+        unsafe { self.lifo.as_ref() }
     }
 
     /// Queues a task woken or spawned on this worker. A yield goes to the
