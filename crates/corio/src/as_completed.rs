@@ -2,11 +2,10 @@
 //! asyncio's `asyncio.as_completed`.
 
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::ready::ReadySet;
+use crate::children::Children;
 use crate::{Task, TaskError};
 
 /// Yields the results of its tasks in completion order: call
@@ -18,9 +17,7 @@ use crate::{Task, TaskError};
 /// it and pass clones of their work instead).
 #[must_use = "streams do nothing unless polled; dropping AsCompleted cancels its tasks"]
 pub struct AsCompleted<T> {
-    tasks: Vec<Option<Task<T>>>,
-    ready: ReadySet,
-    remaining: usize,
+    children: Children<T>,
 }
 
 /// Yields the tasks' results in the order they finish — asyncio's
@@ -39,9 +36,7 @@ pub struct AsCompleted<T> {
 /// });
 /// ```
 pub fn as_completed<T>(tasks: impl IntoIterator<Item = Task<T>>) -> AsCompleted<T> {
-    let tasks: Vec<Option<Task<T>>> = tasks.into_iter().map(Some).collect();
-    let n = tasks.len();
-    AsCompleted { tasks, ready: ReadySet::new(n), remaining: n }
+    AsCompleted { children: Children::from_tasks(tasks) }
 }
 
 impl<T> AsCompleted<T> {
@@ -53,21 +48,11 @@ impl<T> AsCompleted<T> {
 
     /// Number of results still to come.
     pub fn remaining(&self) -> usize {
-        self.remaining
+        self.children.remaining
     }
 
     fn poll_next_result(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
-        if self.remaining == 0 {
-            return Poll::Ready(None);
-        }
-        let (i, res) = std::task::ready!(self.ready.poll_woken(cx, |child| {
-            let i = child.index();
-            let Some(task) = self.tasks[i].as_mut() else { return Poll::Pending };
-            child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
-        }));
-        self.tasks[i] = None;
-        self.remaining -= 1;
-        Poll::Ready(Some(res))
+        self.children.poll_next(cx).map(|next| next.map(|(_, res)| res))
     }
 }
 
@@ -79,12 +64,15 @@ impl<T> futures_core::Stream for AsCompleted<T> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
+        (self.children.remaining, Some(self.children.remaining))
     }
 }
 
 impl<T> fmt::Debug for AsCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsCompleted").field("tasks", &self.tasks.len()).field("remaining", &self.remaining).finish()
+        f.debug_struct("AsCompleted")
+            .field("tasks", &self.children.len())
+            .field("remaining", &self.children.remaining)
+            .finish()
     }
 }

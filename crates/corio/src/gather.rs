@@ -12,72 +12,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::children::Children;
 use crate::ready::ReadySet;
 use crate::{Task, TaskError};
-
-/// The children and the completion queue, shared by [`Gather`] and
-/// [`GatherSettled`].
-struct Children<T> {
-    tasks: Vec<Option<Task<T>>>,
-    ready: ReadySet,
-    remaining: usize,
-    /// The first poll yielded (see `poll_next`).
-    yielded: bool,
-}
-
-impl<T> Children<T> {
-    #[track_caller]
-    fn spawn<I, F>(futs: I) -> Children<T>
-    where
-        I: IntoIterator<Item = F>,
-        F: Future<Output = T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let handle = corio_sched::Handle::current();
-        let tasks: Vec<Option<Task<T>>> = futs.into_iter().map(|f| Some(handle.spawn(f))).collect();
-        let n = tasks.len();
-        Children { tasks, ready: ReadySet::new(n), remaining: n, yielded: false }
-    }
-
-    /// Polls the children that woke us; `Ready((i, result))` for the next
-    /// one that finished, `Ready` of `None` once all have.
-    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, TaskError>)>> {
-        if self.remaining == 0 {
-            return Poll::Ready(None);
-        }
-        if !self.yielded {
-            // The children were spawned just now and are queued to run: yield
-            // once (a task woken during its own poll is queued behind them),
-            // so the first poll finds the quick ones finished instead of
-            // registering a waker with each and being woken by each.
-            self.yielded = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let (i, res) = std::task::ready!(self.ready.poll_woken(cx, |child| {
-            let i = child.index();
-            let Some(task) = self.tasks[i].as_mut() else { return Poll::Pending };
-            child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
-        }));
-        self.tasks[i] = None;
-        self.remaining -= 1;
-        Poll::Ready(Some((i, res)))
-    }
-
-    /// Lets the unfinished children run on without us (asyncio's gather).
-    fn detach_rest(&mut self) {
-        for task in self.tasks.drain(..).flatten() {
-            task.detach();
-        }
-    }
-
-    /// Cancels the unfinished children (`cancel_on_error`).
-    fn cancel_rest(&mut self) {
-        for task in self.tasks.drain(..).flatten() {
-            task.cancel();
-        }
-    }
-}
 
 /// The future of [`gather`]: `Ok` with every value in input order, or the
 /// first failure.
@@ -115,7 +52,7 @@ where
     F::Output: Send + 'static,
 {
     let children = Children::spawn(futs);
-    let values = std::iter::repeat_with(|| None).take(children.tasks.len()).collect();
+    let values = std::iter::repeat_with(|| None).take(children.len()).collect();
     Gather { children, values, cancel_on_error: false }
 }
 
@@ -133,7 +70,7 @@ impl<T> Gather<T> {
     /// ```
     pub fn return_exceptions(mut self) -> GatherSettled<T> {
         let children = std::mem::replace(&mut self.children, Children::empty());
-        let outcomes = std::iter::repeat_with(|| None).take(children.tasks.len()).collect();
+        let outcomes = std::iter::repeat_with(|| None).take(children.len()).collect();
         GatherSettled { children, outcomes }
     }
 
@@ -142,12 +79,6 @@ impl<T> Gather<T> {
     pub fn cancel_on_error(mut self) -> Gather<T> {
         self.cancel_on_error = true;
         self
-    }
-}
-
-impl<T> Children<T> {
-    fn empty() -> Children<T> {
-        Children { tasks: Vec::new(), ready: ReadySet::new(0), remaining: 0, yielded: false }
     }
 }
 
@@ -188,7 +119,7 @@ impl<T> Drop for Gather<T> {
 impl<T> fmt::Debug for Gather<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gather")
-            .field("children", &self.children.tasks.len())
+            .field("children", &self.children.len())
             .field("remaining", &self.children.remaining)
             .field("cancel_on_error", &self.cancel_on_error)
             .finish()
@@ -227,7 +158,7 @@ impl<T> Drop for GatherSettled<T> {
 impl<T> fmt::Debug for GatherSettled<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GatherSettled")
-            .field("children", &self.children.tasks.len())
+            .field("children", &self.children.len())
             .field("remaining", &self.children.remaining)
             .finish()
     }

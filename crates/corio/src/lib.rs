@@ -44,6 +44,7 @@ pub mod tls;
 
 // The asyncio layer: combinators, threadsafe calls, executors.
 mod as_completed;
+mod children;
 mod executor;
 mod gather;
 mod ready;
