@@ -238,3 +238,44 @@ fn task_woken_into_a_blocked_workers_lifo_slot_is_stolen() {
         });
     });
 }
+
+#[test]
+fn lifo_watcher_keeps_watching_after_io_wakes() {
+    // A parked watcher that the driver hands a task (a timer here) leaves
+    // `park` through its "local work" exit; the watcher role must go with
+    // it, or no worker ever watches again and a later stuck slot strands
+    // its task.
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        rt.block_on(async {
+            for round in 0..20 {
+                // Timer wakes, dispatched by whichever worker is parked in
+                // the driver (often the watcher).
+                let sleepers: Vec<_> =
+                    (0..4).map(|_| corio::create_task(corio::sleep(Duration::from_millis(2)))).collect();
+                for s in sleepers {
+                    s.await.unwrap();
+                }
+                let b_ran = Arc::new(AtomicBool::new(false));
+                let (tx, rx) = corio::sync::oneshot::channel::<()>();
+                let flag = b_ran.clone();
+                let b = corio::create_task(async move {
+                    let _ = rx.await;
+                    flag.store(true, Ordering::SeqCst);
+                });
+                corio::sleep(Duration::from_millis(5)).await;
+                let seen = b_ran.clone();
+                let a = corio::create_task(async move {
+                    tx.send(()).unwrap();
+                    let deadline = Instant::now() + Duration::from_secs(2);
+                    while !seen.load(Ordering::SeqCst) && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    seen.load(Ordering::SeqCst)
+                });
+                assert!(a.await.unwrap(), "round {round}: B stranded in a blocked worker's LIFO slot");
+                b.await.unwrap();
+            }
+        });
+    });
+}

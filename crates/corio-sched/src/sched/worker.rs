@@ -204,13 +204,14 @@ impl WorkerContext {
         let parker = &self.shared.parkers[self.index];
         self.shared.obs.park_begin(self.index);
         let _awake = crate::metrics::ParkGuard(&self.shared.obs, self.index);
-        let mut watching = false;
+        // Whichever way `park` returns, the watcher role goes with it.
+        let watch = WatchRole { shared: &self.shared, held: Cell::new(false) };
         loop {
-            watching = self.update_watch(watching);
-            parker.park(self.shared.driver.as_ref(), watching.then_some(LIFO_WATCH_PERIOD));
-            if watching && self.steal_stuck_lifo() {
+            watch.held.set(self.update_watch(watch.held.get()));
+            parker.park(self.shared.driver.as_ref(), watch.held.get().then_some(LIFO_WATCH_PERIOD));
+            if watch.held.get() && self.steal_stuck_lifo() {
                 self.shared.release_lifo_watcher();
-                watching = false;
+                watch.held.set(false);
             }
             if self.shared.is_shutdown() {
                 self.shared.idle.unpark_self(self.index);
@@ -227,9 +228,6 @@ impl WorkerContext {
             }
             if !self.shared.idle.is_parked(self.index) {
                 // Woken by `notify_parked`: we count as searching.
-                if watching {
-                    self.shared.release_lifo_watcher();
-                }
                 self.searching.set(true);
                 return;
             }
@@ -302,6 +300,22 @@ const LIFO_WATCH_PERIOD: Duration = Duration::from_millis(1);
 /// loom has no clock (a timed park is an untimed one there), so the models
 /// run without a watcher; the slot's hand-off has its own model.
 const WATCH_LIFO: bool = !cfg!(corio_loom);
+
+/// The LIFO watcher role (`lifo.rs` rule 4) held by a parked worker,
+/// released when its `park` returns by any path: a role left taken would
+/// stop every other worker from watching for good.
+struct WatchRole<'a> {
+    shared: &'a Scheduler,
+    held: Cell<bool>,
+}
+
+impl Drop for WatchRole<'_> {
+    fn drop(&mut self) {
+        if self.held.get() {
+            self.shared.release_lifo_watcher();
+        }
+    }
+}
 
 /// `lifo.rs` rule 4: a worker's progress is its poll count, which only it
 /// writes (`metrics.rs`).
