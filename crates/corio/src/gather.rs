@@ -208,7 +208,9 @@ impl<T: Send + 'static> TupleChild<T> {
 
 impl<T> TupleChild<T> {
     fn poll_child(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TaskError>> {
-        let Some(task) = self.task.as_mut() else { return Poll::Ready(Ok(())) };
+        // Finished already: a repeat wake of this child must not count it
+        // twice (skip it, as `Children` does).
+        let Some(task) = self.task.as_mut() else { return Poll::Pending };
         let res = std::task::ready!(Pin::new(task).poll(cx));
         self.task = None;
         Poll::Ready(res.map(|v| self.value = Some(v)))

@@ -13,11 +13,12 @@
 //!    polls the child with. Waking it pushes `i` onto the shared queue —
 //!    unless `i` is already queued (its `queued` flag), so the queue never
 //!    holds an index twice and never grows past the number of children.
-//! 2. A push onto an empty queue wakes the parent's waker (kept under the
-//!    same lock); pushes onto a non-empty queue do not: the
-//!    parent has been woken already and will take them together.
+//! 2. A push onto an empty queue takes the parent's waker (kept under the
+//!    same lock) and wakes it after the lock; pushes onto a non-empty queue
+//!    do not: the parent has been woken already and will take them together.
 //! 3. The parent, in `poll_next`, stores its waker and takes every queued
-//!    index under the lock, into a local FIFO. So a push after that either
+//!    index under the lock, into a local FIFO (no waker is cloned or dropped
+//!    under the lock). So a push after that either
 //!    finds the queue empty and wakes the new waker (rule 2), or was taken.
 //! 4. Before the parent polls child `i` it clears `i`'s `queued` flag, so a
 //!    wake during or after that poll queues `i` again (rule 1).
@@ -86,10 +87,13 @@ struct WakeQueueState {
 impl WakeQueue {
     /// Rules 1–2 (the flag was checked by the caller).
     fn push(&self, index: usize) {
+        // The parent's waker is taken out, not cloned, under the lock (a
+        // foreign waker's clone is user code); the parent stores it again
+        // when it next takes the queue (rule 3).
         let waker = {
             let mut inner = self.inner.lock();
             inner.queue.push(index);
-            if inner.queue.len() == 1 { inner.parent.clone() } else { None }
+            if inner.queue.len() == 1 { inner.parent.take() } else { None }
         };
         if let Some(w) = waker {
             w.wake();
@@ -361,11 +365,17 @@ impl ReadySet {
     fn refill(&mut self, waker: &Waker) {
         self.local.clear();
         self.next = 0;
-        let mut inner = self.shared.inner.lock();
-        if !inner.parent.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            inner.parent = Some(waker.clone());
+        // Cloned before the lock and the old one dropped after it: a foreign
+        // waker's clone and drop are user code.
+        let mut spare = Some(waker.clone());
+        {
+            let mut inner = self.shared.inner.lock();
+            if !inner.parent.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                std::mem::swap(&mut inner.parent, &mut spare);
+            }
+            std::mem::swap(&mut self.local, &mut inner.queue);
         }
-        std::mem::swap(&mut self.local, &mut inner.queue);
+        drop(spare);
     }
 
     /// The waker child `index` must be polled with, lent (see [`WakerRef`]).

@@ -220,3 +220,15 @@ fn the_new_futures_are_send() {
         send(&start_unix_server(echo, "/nonexistent/x"));
     });
 }
+
+#[test]
+#[should_panic(expected = "ServerOptions::limit must be at least 1 byte, got 0")]
+fn server_limit_zero_is_refused_at_once() {
+    let _ = corio::streams::ServerOptions::new().limit(0);
+}
+
+#[test]
+#[should_panic(expected = "ConnectOptions::limit must be at least 1 byte, got 0")]
+fn connect_limit_zero_is_refused_at_once() {
+    let _ = corio::streams::ConnectOptions::new().limit(0);
+}

@@ -130,7 +130,8 @@ impl TcpStream {
         match socket.connect(&addr.into()) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            // EAGAIN here is not "in progress" but "no free local port":
+            // no connect is under way, so waiting would hang. It is an error.
             Err(e) => return Err(e),
         }
         // Registered while connecting: dropping `stream` (this future)

@@ -154,7 +154,9 @@ impl SigchldReaper {
         // after it goes unseen.
         let sig = crate::signal::signal(SignalKind::from_raw(libc::SIGCHLD))?;
         let reaper = Arc::new(SigchldReaper { children: Mutex::new(Vec::new()), dead: AtomicBool::new(false) });
-        corio_sched::spawn(sigchld_loop(reaper.clone(), sig)).detach();
+        // The guard is made here, not in the task: a task dropped before its
+        // first poll (shutdown) must still hand its children over.
+        corio_sched::spawn(sigchld_loop(DeadGuard(reaper.clone()), sig)).detach();
         *slot = Some(reaper.clone());
         Ok(reaper)
     }
@@ -195,10 +197,9 @@ impl Drop for DeadGuard {
     }
 }
 
-async fn sigchld_loop(reaper: Arc<SigchldReaper>, mut sig: Signal) {
-    let _guard = DeadGuard(reaper.clone());
+async fn sigchld_loop(guard: DeadGuard, mut sig: Signal) {
     while sig.recv().await.is_some() {
-        reaper.scan();
+        guard.0.scan();
     }
 }
 

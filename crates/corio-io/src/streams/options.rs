@@ -75,7 +75,13 @@ impl ConnectOptions {
     }
 
     /// The reader's line limit (asyncio's `limit`, default 64 KiB).
+    ///
+    /// # Panics
+    ///
+    /// If `limit` is 0.
+    #[track_caller]
     pub fn limit(mut self, limit: usize) -> ConnectOptions {
+        assert!(limit > 0, "ConnectOptions::limit must be at least 1 byte, got 0");
         self.limit = limit;
         self
     }
@@ -161,7 +167,14 @@ impl ServerOptions {
     }
 
     /// The line limit of each connection's reader (asyncio's `limit`).
+    ///
+    /// # Panics
+    ///
+    /// If `limit` is 0 (every connection's reader would refuse it later,
+    /// inside the server).
+    #[track_caller]
     pub fn limit(mut self, limit: usize) -> ServerOptions {
+        assert!(limit > 0, "ServerOptions::limit must be at least 1 byte, got 0");
         self.limit = limit;
         self
     }
