@@ -143,6 +143,13 @@ impl<T: Send + 'static, E: Send + 'static> GroupShared<T, E> {
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
+        // Find the runtime first: `Handle::current()` panics outside one, and
+        // that must happen before a child index is reserved, or `join` would
+        // wait for a child that never comes.
+        let runtime = match &self.runtime {
+            Some(rt) => rt.clone(),
+            None => corio_sched::Handle::current(),
+        };
         let index = {
             let mut st = self.state.lock();
             if st.aborting || st.closed {
@@ -154,10 +161,7 @@ impl<T: Send + 'static, E: Send + 'static> GroupShared<T, E> {
             index
         };
         let child = GroupChild { fut: Box::pin(f), guard: ChildGuard { shared: self.clone(), index, finished: false } };
-        let task = match &self.runtime {
-            Some(rt) => rt.spawn(child),
-            None => crate::create_task(child),
-        };
+        let task = runtime.spawn(child);
         let task_ref = task.task_ref();
         let aborting = {
             let mut st = self.state.lock();

@@ -271,3 +271,19 @@ fn empty_task_group_joins_at_once() {
         })
     });
 }
+
+#[test]
+fn a_child_added_without_a_runtime_panics_and_join_still_ends() {
+    with_timeout(LIMIT, || {
+        // Made outside any runtime: children are spawned on the caller's.
+        let mut group = corio::TaskGroup::<u32, ()>::new();
+        let handle = group.handle();
+        let added = std::thread::spawn(move || handle.create_task(async { Ok(1) }).map(drop)).join();
+        assert!(added.is_err(), "create_task with no runtime on the thread must panic");
+        let out = runtime(1).block_on(async move {
+            group.create_task(async { Ok(2) });
+            group.join().await
+        });
+        assert_eq!(out.map_err(|e| e.errors().len()).unwrap(), vec![2]);
+    });
+}
