@@ -118,7 +118,8 @@ impl Drop for WakeQueue {
 struct Slot {
     /// `QUEUED` and `RELEASED`.
     state: AtomicU8,
-    index: usize,
+    /// The child's index (`u32`, so a slot is 16 bytes).
+    index: u32,
     /// The `WakeQueue` that owns this slot's chunk (`Arc::as_ptr` of the set's
     /// `Arc`); every waker of this slot holds a strong count of it (rule 8).
     shared: *const WakeQueue,
@@ -132,7 +133,7 @@ impl Slot {
         if self.state.fetch_or(QUEUED, Ordering::Relaxed) & QUEUED == 0 {
             // SAFETY: a slot is only reached through a waker of it or
             // through its set, and either keeps `shared` alive (rule 8).
-            unsafe { &*self.shared }.push(self.index);
+            unsafe { &*self.shared }.push(self.index as usize);
         }
     }
 }
@@ -160,10 +161,19 @@ impl Chunk {
     /// each starting with `state`.
     fn new(shared: &Arc<WakeQueue>, start: usize, len: usize, state: u8) -> Chunk {
         let ptr = Arc::as_ptr(shared);
-        let slots: Box<[Slot]> =
-            (start..start + len).map(|index| Slot { state: AtomicU8::new(state), index, shared: ptr }).collect();
+        let slots: Box<[Slot]> = (start..start + len)
+            .map(|index| Slot { state: AtomicU8::new(state), index: slot_index(index), shared: ptr })
+            .collect();
         Chunk { start, len, slots: NonNull::from(Box::leak(slots)).cast() }
     }
+}
+
+// A slot is two words: a child costs 16 bytes of waker state.
+const _: () = assert!(std::mem::size_of::<Slot>() == 16);
+
+/// A child's index as a slot stores it.
+fn slot_index(index: usize) -> u32 {
+    u32::try_from(index).expect("more than 4,294,967,295 children in one combinator")
 }
 
 /// The vtable of the children's wakers: the data pointer is a `*const Slot`
