@@ -460,3 +460,36 @@ fn paused_park_never_sleeps_through_a_timer_filed_concurrently() {
         state.lock().end_sleep();
     });
 }
+
+/// Reactor rule 6: the paused driver's zero-timeout poll can consume the
+/// poller's notification (modelled here as the sticky flag the kernel keeps
+/// for it), so `notify` also sets `Reactor::notified`, which the driver takes
+/// before it blocks. Whatever the interleaving with an unpark, the driver
+/// either sees the flag (and returns) or its blocking poll finds the
+/// notification still pending: an unpark is never slept through.
+#[test]
+fn paused_park_never_sleeps_through_a_concurrent_unpark() {
+    loom::model(|| {
+        let notified = Arc::new(crate::loom::AtomicBool::new(false));
+        let poller_notification = Arc::new(crate::loom::AtomicBool::new(false));
+        let unparker = {
+            let (notified, poller) = (notified.clone(), poller_notification.clone());
+            loom::thread::spawn(move || {
+                // `Reactor::notify` (a swap, as there: loom 0.7 mis-orders a
+                // plain store before another thread's swap; see docs/loom.md).
+                notified.swap(true, Ordering::SeqCst);
+                poller.swap(true, Ordering::SeqCst);
+            })
+        };
+        // `park_paused`: the zero-timeout poll, then the flag.
+        let _consumed = poller_notification.swap(false, Ordering::SeqCst);
+        let unparked = notified.swap(false, Ordering::SeqCst);
+        unparker.join().unwrap();
+        // Not unparked: the driver blocks, and returns only if the
+        // notification is (or becomes) pending.
+        assert!(
+            unparked || poller_notification.load(Ordering::SeqCst),
+            "the paused driver would sleep through the unpark"
+        );
+    });
+}

@@ -38,7 +38,11 @@ impl DriverShared {
     fn park_paused(self: &Arc<Self>, timeout: Option<Duration>) {
         let events = self.reactor.poll(Some(Duration::ZERO));
         let fired = self.process_timers();
-        if events > 0 || fired > 0 || timeout == Some(Duration::ZERO) {
+        // The zero-timeout poll above consumes the poller's notification:
+        // an unpark that came before it (or during it) is only seen in the
+        // flag, and blocking now would sleep through it (reactor rule 6).
+        let unparked = self.reactor.take_notified();
+        if unparked || events > 0 || fired > 0 || timeout == Some(Duration::ZERO) {
             return;
         }
         let idle = corio_sched::Handle::try_current().is_some_and(|h| h.is_idle());

@@ -21,6 +21,10 @@
 //!    the poll lock, the wakers run after it is released, each behind
 //!    `catch_unwind`, so a panicking waker neither aborts the dispatch of
 //!    the other events nor leaves a lock or the driver's state behind.
+//! 6. `notify` sets `notified` before it notifies the poller. A poll can
+//!    consume the poller's notification without the caller knowing (the
+//!    paused driver's zero-timeout poll does), so whoever blocks after such
+//!    a poll first takes the flag: an unpark is never slept through.
 
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
@@ -32,7 +36,7 @@ use std::time::Duration;
 use polling::{Event, Events, PollMode, Poller};
 use slab::Slab;
 
-use crate::loom::{Arc, Mutex};
+use crate::loom::{Arc, AtomicBool, Mutex, Ordering};
 use scheduled_io::{READABLE, ScheduledIo, WRITABLE};
 
 const GEN_SHIFT: u32 = 24;
@@ -58,6 +62,10 @@ pub(crate) struct Reactor {
     poller: Poller,
     registrations: Mutex<Registrations>,
     poll_state: Mutex<PollState>,
+    /// Set by `notify`, taken by the paused driver: its zero-timeout poll
+    /// can swallow the poller's notification, and an unpark must not be
+    /// lost with it (rule 6).
+    notified: AtomicBool,
 }
 
 impl std::fmt::Debug for Reactor {
@@ -76,6 +84,7 @@ impl Reactor {
             poller,
             registrations: Mutex::new(Registrations { slab: Slab::new(), generation: 0, shut_down: false }),
             poll_state: Mutex::new(PollState { events: Events::new(), tick: 0, woken: Vec::new() }),
+            notified: AtomicBool::new(false),
         })
     }
 
@@ -127,7 +136,14 @@ impl Reactor {
     /// Wakes the thread blocked in [`poll`](Reactor::poll), or makes the
     /// next poll return at once.
     pub(crate) fn notify(&self) {
+        // A swap, not a store: the same here, and what loom orders right.
+        self.notified.swap(true, Ordering::SeqCst);
         let _ = self.poller.notify();
+    }
+
+    /// Rule 6: `true` once per `notify` since the last call.
+    pub(crate) fn take_notified(&self) -> bool {
+        self.notified.swap(false, Ordering::SeqCst)
     }
 
     /// Rule 4: waits up to `timeout` for events and dispatches them.
