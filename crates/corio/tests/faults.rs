@@ -207,34 +207,40 @@ fn callbacks_of_a_drainer_queued_at_shutdown_still_run() {
     });
 }
 
+/// Task B parks on a oneshot; task A sends on it (waking B into A's
+/// worker's LIFO slot), then blocks its thread until B has run or `cap`
+/// passed. `true` if B ran while A still blocked: the other worker stole it
+/// (tokio 1.x strands it: #4941).
+async fn woken_task_runs_while_its_waker_blocks(park_for: Duration, cap: Duration) -> bool {
+    let b_ran = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = corio::sync::oneshot::channel::<()>();
+    let flag = b_ran.clone();
+    let b = corio::create_task(async move {
+        let _ = rx.await;
+        flag.store(true, Ordering::SeqCst);
+    });
+    // Let B park on its receiver.
+    corio::sleep(park_for).await;
+    let a = corio::create_task(async move {
+        tx.send(()).unwrap();
+        let deadline = Instant::now() + cap;
+        while !b_ran.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        b_ran.load(Ordering::SeqCst)
+    });
+    let stolen = a.await.unwrap();
+    b.await.unwrap();
+    stolen
+}
+
 #[test]
 fn task_woken_into_a_blocked_workers_lifo_slot_is_stolen() {
     with_timeout(LIMIT, || {
-        let rt = runtime(2);
-        rt.block_on(async {
-            let b_ran = Arc::new(AtomicBool::new(false));
-            let (tx, rx) = corio::sync::oneshot::channel::<()>();
-            let flag = b_ran.clone();
-            let b = corio::create_task(async move {
-                let _ = rx.await;
-                flag.store(true, Ordering::SeqCst);
-            });
-            // Let B park on its receiver.
-            corio::sleep(Duration::from_millis(20)).await;
-            let seen = b_ran.clone();
-            let a = corio::create_task(async move {
-                // Wakes B into this worker's LIFO slot...
-                tx.send(()).unwrap();
-                // ...then blocks this worker's thread. B must be run by the
-                // other worker meanwhile (tokio 1.x strands it: #4941).
-                let deadline = Instant::now() + Duration::from_secs(5);
-                while !seen.load(Ordering::SeqCst) && Instant::now() < deadline {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                seen.load(Ordering::SeqCst)
-            });
-            assert!(a.await.unwrap(), "B stayed stranded in the LIFO slot of the blocked worker");
-            b.await.unwrap();
+        runtime(2).block_on(async {
+            let stolen =
+                woken_task_runs_while_its_waker_blocks(Duration::from_millis(20), Duration::from_secs(5)).await;
+            assert!(stolen, "B stayed stranded in the LIFO slot of the blocked worker");
         });
     });
 }
@@ -246,8 +252,7 @@ fn lifo_watcher_keeps_watching_after_io_wakes() {
     // it, or no worker ever watches again and a later stuck slot strands
     // its task.
     with_timeout(LIMIT, || {
-        let rt = runtime(2);
-        rt.block_on(async {
+        runtime(2).block_on(async {
             for round in 0..20 {
                 // Timer wakes, dispatched by whichever worker is parked in
                 // the driver (often the watcher).
@@ -256,25 +261,9 @@ fn lifo_watcher_keeps_watching_after_io_wakes() {
                 for s in sleepers {
                     s.await.unwrap();
                 }
-                let b_ran = Arc::new(AtomicBool::new(false));
-                let (tx, rx) = corio::sync::oneshot::channel::<()>();
-                let flag = b_ran.clone();
-                let b = corio::create_task(async move {
-                    let _ = rx.await;
-                    flag.store(true, Ordering::SeqCst);
-                });
-                corio::sleep(Duration::from_millis(5)).await;
-                let seen = b_ran.clone();
-                let a = corio::create_task(async move {
-                    tx.send(()).unwrap();
-                    let deadline = Instant::now() + Duration::from_secs(2);
-                    while !seen.load(Ordering::SeqCst) && Instant::now() < deadline {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                    seen.load(Ordering::SeqCst)
-                });
-                assert!(a.await.unwrap(), "round {round}: B stranded in a blocked worker's LIFO slot");
-                b.await.unwrap();
+                let stolen =
+                    woken_task_runs_while_its_waker_blocks(Duration::from_millis(5), Duration::from_secs(2)).await;
+                assert!(stolen, "round {round}: B stranded in a blocked worker's LIFO slot");
             }
         });
     });
