@@ -23,8 +23,9 @@ pub trait Contender {
     fn ping_pong(&self);
     /// See [`Workload::ChainedSpawn`].
     fn chained_spawn(&self);
-    /// See [`Workload::Gather1m`].
-    fn gather_1m(&self);
+    /// See [`Workload::Gather1m`]: gathers `n` trivial tasks (`GATHER_TASKS`
+    /// in the table; other sizes in the `scaling` binary).
+    fn gather(&self, n: u64);
     /// See [`Workload::Timers`].
     fn timers(&self);
     /// See [`Workload::Echo`].
@@ -47,6 +48,11 @@ pub trait Contender {
     /// `http` row, see [`crate::http`]) until the process exits.
     fn http_serve(&self, listener: std::net::TcpListener);
 
+    /// Echoes every connection accepted on `listener` ([`crate::echo::serve`]
+    /// per connection, a task each) until the process exits: the server of
+    /// the `scaling echo` table, whose client runs in another process.
+    fn echo_serve(&self, listener: std::net::TcpListener);
+
     /// Runs `workload` once.
     fn run(&self, workload: Workload) {
         match workload {
@@ -55,7 +61,7 @@ pub trait Contender {
             Workload::YieldMany => self.yield_many(),
             Workload::PingPong => self.ping_pong(),
             Workload::ChainedSpawn => self.chained_spawn(),
-            Workload::Gather1m => self.gather_1m(),
+            Workload::Gather1m => self.gather(crate::params::GATHER_TASKS),
             Workload::Timers => self.timers(),
             Workload::Echo => self.echo(),
             Workload::Channel => self.channel(),

@@ -46,3 +46,88 @@ pub async fn client<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: u64)
     }
     ECHO_ROUNDS
 }
+
+/// The runtime-neutral load of the `scaling echo` table: one thread, non-blocking
+/// std sockets on an epoll set (`polling`), `connections` connections to `addr`
+/// doing `rounds` round trips each, all at once, every reply checked. Returns
+/// the time from the first message to the last reply.
+///
+/// One event loop holds thousands of connections (threads could not), and
+/// being the same program for every server it costs each runtime the same.
+pub fn load(addr: std::net::SocketAddr, connections: usize, rounds: u64) -> std::time::Duration {
+    use std::io::{ErrorKind, Read, Write};
+    use std::net::TcpStream;
+
+    struct Conn {
+        stream: TcpStream,
+        round: u64,
+        got: usize,
+        reply: [u8; ECHO_MESSAGE],
+    }
+
+    fn send(conn: &mut Conn, id: u64) {
+        let msg = message(id, conn.round);
+        // The peer has echoed everything sent so far, so the send buffer is
+        // empty and 64 bytes go out in one call.
+        match conn.stream.write(&msg) {
+            Ok(n) if n == msg.len() => {}
+            other => panic!("echo load: connection {id} could not send round {}: {other:?}", conn.round),
+        }
+    }
+
+    let poller = polling::Poller::new().expect("echo load: epoll");
+    let mut conns: Vec<Conn> = (0..connections)
+        .map(|id| {
+            let stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("echo load: connection {id}: {e}"));
+            stream.set_nodelay(true).expect("nodelay");
+            stream.set_nonblocking(true).expect("nonblocking");
+            Conn { stream, round: 0, got: 0, reply: [0; ECHO_MESSAGE] }
+        })
+        .collect();
+    for (id, conn) in conns.iter().enumerate() {
+        // SAFETY: every socket is deleted from the poller below, before it is dropped.
+        unsafe { poller.add(&conn.stream, polling::Event::readable(id)) }.expect("echo load: epoll add");
+    }
+    let start = std::time::Instant::now();
+    for (id, conn) in conns.iter_mut().enumerate() {
+        send(conn, id as u64);
+    }
+    let mut open = connections;
+    let mut events = polling::Events::new();
+    while open > 0 {
+        events.clear();
+        let n = poller.wait(&mut events, Some(std::time::Duration::from_secs(30))).expect("echo load: epoll wait");
+        assert!(n > 0, "echo load: no reply for 30 s with {open} connections still running");
+        for ev in events.iter() {
+            let id = ev.key;
+            let conn = &mut conns[id];
+            loop {
+                match conn.stream.read(&mut conn.reply[conn.got..]) {
+                    Ok(0) => panic!("echo load: the server closed connection {id}"),
+                    Ok(n) => conn.got += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) => panic!("echo load: connection {id}: {e}"),
+                }
+                if conn.got == ECHO_MESSAGE {
+                    assert_eq!(conn.reply, message(id as u64, conn.round), "echo reply of connection {id}");
+                    conn.got = 0;
+                    conn.round += 1;
+                    if conn.round == rounds {
+                        open -= 1;
+                        break;
+                    }
+                    send(conn, id as u64);
+                }
+            }
+            if conn.round < rounds {
+                poller.modify(&conn.stream, polling::Event::readable(id)).expect("echo load: epoll modify");
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    for conn in &conns {
+        poller.delete(&conn.stream).expect("echo load: epoll delete");
+    }
+    elapsed
+}

@@ -125,14 +125,14 @@ impl Contender for CorioRt {
         });
     }
 
-    fn gather_1m(&self) {
+    fn gather(&self, n: u64) {
         // asyncio's `await gather(*coros)`: every future becomes a task, the
         // results come back in input order.
-        let sum = self.run_task(async {
-            let results = corio::gather((0..GATHER_TASKS).map(|i| async move { i })).await.unwrap();
+        let sum = self.run_task(async move {
+            let results = corio::gather((0..n).map(|i| async move { i })).await.unwrap();
             results.into_iter().sum::<u64>()
         });
-        assert_eq!(sum, triangle(GATHER_TASKS));
+        assert_eq!(sum, triangle(n));
     }
 
     fn timers(&self) {
@@ -267,6 +267,18 @@ impl Contender for CorioRt {
                     let _ = http1::Builder::new().serve_connection(corio::hyper::Io::new(stream), service).await;
                 })
                 .detach();
+            }
+        })
+    }
+
+    fn echo_serve(&self, listener: std::net::TcpListener) {
+        self.run_task(async move {
+            listener.set_nonblocking(true).expect("nonblocking");
+            let listener = corio::net::TcpListener::from_std(listener).expect("corio listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.set_nodelay(true).expect("nodelay");
+                corio::spawn(crate::echo::serve(stream)).detach();
             }
         })
     }

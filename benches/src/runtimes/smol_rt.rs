@@ -154,17 +154,17 @@ impl Contender for SmolRt {
         });
     }
 
-    fn gather_1m(&self) {
+    fn gather(&self, n: u64) {
         let ex = self.ex.clone();
         let sum = self.run_task(async move {
-            let tasks: Vec<_> = (0..GATHER_TASKS).map(|i| ex.spawn(async move { i })).collect();
+            let tasks: Vec<_> = (0..n).map(|i| ex.spawn(async move { i })).collect();
             let mut sum = 0;
             for t in tasks {
                 sum += t.await;
             }
             sum
         });
-        assert_eq!(sum, triangle(GATHER_TASKS));
+        assert_eq!(sum, triangle(n));
     }
 
     fn timers(&self) {
@@ -305,6 +305,18 @@ impl Contender for SmolRt {
                     let _ = http1::Builder::new().serve_connection(io, service).await;
                 })
                 .detach();
+            }
+        })
+    }
+
+    fn echo_serve(&self, listener: std::net::TcpListener) {
+        let ex = self.ex.clone();
+        self.run_task(async move {
+            let listener = async_io::Async::new(listener).expect("smol listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.get_ref().set_nodelay(true).expect("nodelay");
+                ex.spawn(echo::serve(stream)).detach();
             }
         })
     }

@@ -159,18 +159,18 @@ impl Contender for TokioRt {
         });
     }
 
-    fn gather_1m(&self) {
+    fn gather(&self, n: u64) {
         // Spawn all, then await all in order: the same shape as the corio and
         // smol sides (a JoinSet would hand results back in completion order).
-        let sum = self.run_task(async {
-            let tasks: Vec<_> = (0..GATHER_TASKS).map(|i| tokio::spawn(async move { i })).collect();
+        let sum = self.run_task(async move {
+            let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
             let mut sum = 0;
             for t in tasks {
                 sum += t.await.unwrap();
             }
             sum
         });
-        assert_eq!(sum, triangle(GATHER_TASKS));
+        assert_eq!(sum, triangle(n));
     }
 
     fn timers(&self) {
@@ -304,6 +304,18 @@ impl Contender for TokioRt {
                     let io = hyper_util::rt::TokioIo::new(stream);
                     let _ = http1::Builder::new().serve_connection(io, service).await;
                 });
+            }
+        })
+    }
+
+    fn echo_serve(&self, listener: std::net::TcpListener) {
+        self.run_task(async move {
+            listener.set_nonblocking(true).expect("nonblocking");
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.set_nodelay(true).expect("nodelay");
+                tokio::spawn(echo_serve(stream));
             }
         })
     }

@@ -1,0 +1,299 @@
+//! How the costs grow with the size of the job, for corio, tokio and smol:
+//!
+//! ```text
+//! cargo run --release -p corio-bench --bin scaling -- gather [--workers N] [--reps R] [--sizes A,B,…]
+//! cargo run --release -p corio-bench --bin scaling -- gather-instructions [--sizes A,B,…]
+//! cargo run --release -p corio-bench --bin scaling -- echo [--workers N] [--reps R] [--conns A,B,…] [--total T]
+//! ```
+//!
+//! - `gather`: wall time per task of gathering 10k, 100k, 1M and 4M trivial
+//!   tasks (the `gather_1m` workload at other sizes), each runtime built once,
+//!   the runtimes taking turns; every column also as its growth over the
+//!   smallest size.
+//! - `gather-instructions`: instructions per task (valgrind's callgrind, one
+//!   worker), each size in its own process, minus a run that gathers no task,
+//!   so runtime start-up and exit are not counted.
+//! - `echo`: the echo server of each runtime in a process of its own, loaded
+//!   by one runtime-neutral client process (one epoll loop,
+//!   [`corio_bench::echo::load`]) with 50, 1,000 and 5,000 connections and the
+//!   same total of round trips; the client's wall time and the server's CPU
+//!   time (`/proc/PID/stat`) per round trip.
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use corio_bench::{Contender, CorioRt, SmolRt, TokioRt, echo, http};
+
+const RUNTIMES: [&str; 3] = [CorioRt::NAME, TokioRt::NAME, SmolRt::NAME];
+
+struct Opts {
+    workers: usize,
+    reps: usize,
+    sizes: Vec<u64>,
+    conns: Vec<u64>,
+    total: u64,
+}
+
+fn usage() -> ! {
+    eprintln!("usage: scaling gather [--workers N] [--reps R] [--sizes A,B,…]");
+    eprintln!("       scaling gather-instructions [--sizes A,B,…]");
+    eprintln!("       scaling echo [--workers N] [--reps R] [--conns A,B,…] [--total T]");
+    std::process::exit(2)
+}
+
+fn number<T: std::str::FromStr>(arg: Option<&String>) -> T {
+    arg.and_then(|a| a.parse().ok()).unwrap_or_else(|| usage())
+}
+
+fn list(arg: Option<&String>) -> Vec<u64> {
+    let v: Vec<u64> =
+        arg.map(|a| a.split(',').map(|x| x.parse().unwrap_or_else(|_| usage())).collect()).unwrap_or_default();
+    if v.is_empty() || v.contains(&0) {
+        usage()
+    }
+    v
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Hidden child modes.
+    match args.first().map(String::as_str) {
+        Some("--gather-child") => return gather_child(&args[1], number(args.get(2))),
+        Some("--echo-server") => return echo_server(&args[1], number(args.get(2))),
+        Some("--echo-client") => return echo_client(number(args.get(1)), number(args.get(2)), number(args.get(3))),
+        _ => {}
+    }
+    let Some(cmd) = args.first() else { usage() };
+    let mut o = Opts {
+        workers: num_cpus::get(),
+        reps: 3,
+        sizes: vec![10_000, 100_000, 1_000_000, 4_000_000],
+        conns: vec![50, 1_000, 5_000],
+        total: 250_000,
+    };
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--workers" => o.workers = number(it.next()),
+            "--reps" => o.reps = number(it.next()),
+            "--sizes" => o.sizes = list(it.next()),
+            "--conns" => o.conns = list(it.next()),
+            "--total" => o.total = number(it.next()),
+            _ => usage(),
+        }
+    }
+    if o.workers == 0 || o.reps == 0 || o.total == 0 {
+        usage()
+    }
+    match cmd.as_str() {
+        "gather" => gather(&o),
+        "gather-instructions" => gather_instructions(&o),
+        "echo" => echo_table(&o),
+        _ => usage(),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn size_name(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+/// Wall time per task, median of `reps`, the runtimes taking turns.
+fn gather(o: &Opts) {
+    type Run = Box<dyn Fn(u64) -> Duration>;
+    fn entrant<R: Contender + 'static>(workers: usize) -> Run {
+        let rt = R::new(workers);
+        Box::new(move |n| {
+            let t = std::time::Instant::now();
+            rt.gather(n);
+            t.elapsed()
+        })
+    }
+    let runs = [entrant::<CorioRt>(o.workers), entrant::<TokioRt>(o.workers), entrant::<SmolRt>(o.workers)];
+    println!(
+        "gather: wall time per task, ns (median of {}; growth over {}), {} workers",
+        o.reps,
+        size_name(o.sizes[0]),
+        o.workers
+    );
+    println!("| tasks | corio | tokio | smol | corio/best |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut first: Option<[f64; 3]> = None;
+    for &n in &o.sizes {
+        let mut samples: [Vec<f64>; 3] = Default::default();
+        for round in 0..=o.reps {
+            for k in 0..3 {
+                let i = (round + k) % 3;
+                let ns = runs[i](n).as_nanos() as f64 / n as f64;
+                if round > 0 {
+                    samples[i].push(ns);
+                }
+            }
+        }
+        let m = samples.map(median);
+        let base = *first.get_or_insert(m);
+        let cell = |i: usize| format!("{:.1} (×{:.2})", m[i], m[i] / base[i]);
+        println!("| {} | {} | {} | {} | {:.2} |", size_name(n), cell(0), cell(1), cell(2), m[0] / m[1].min(m[2]));
+    }
+}
+
+/// `--gather-child RUNTIME N`: gathers N tasks once on one worker.
+fn gather_child(runtime: &str, n: u64) {
+    fn run<R: Contender>(n: u64) {
+        let rt = R::new(1);
+        if n > 0 {
+            rt.gather(n);
+        }
+    }
+    match runtime {
+        CorioRt::NAME => run::<CorioRt>(n),
+        TokioRt::NAME => run::<TokioRt>(n),
+        SmolRt::NAME => run::<SmolRt>(n),
+        other => panic!("unknown runtime {other}"),
+    }
+}
+
+/// Instructions of one `--gather-child` run under callgrind.
+fn instructions(runtime: &str, n: u64) -> u64 {
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(&exe)
+        .args(["--gather-child", runtime, &n.to_string()])
+        .output()
+        .expect("run valgrind (is it installed?)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "callgrind of {runtime} gathering {n} failed: {stderr}");
+    stderr
+        .lines()
+        .find_map(|l| l.split_once("Collected : ").and_then(|(_, v)| v.trim().parse().ok()))
+        .unwrap_or_else(|| panic!("no instruction count from callgrind: {stderr}"))
+}
+
+fn gather_instructions(o: &Opts) {
+    println!("gather: instructions per task (callgrind, 1 worker, minus a run of 0 tasks)");
+    println!("| tasks | corio | tokio | smol | corio/best |");
+    println!("|---|---:|---:|---:|---:|");
+    let base = RUNTIMES.map(|rt| instructions(rt, 0));
+    for &n in &o.sizes {
+        let per: Vec<f64> =
+            RUNTIMES.iter().zip(base).map(|(rt, b)| instructions(rt, n).saturating_sub(b) as f64 / n as f64).collect();
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} |",
+            size_name(n),
+            per[0],
+            per[1],
+            per[2],
+            per[0] / per[1].min(per[2])
+        );
+    }
+}
+
+/// `--echo-server RUNTIME WORKERS`: binds a loopback port with a backlog
+/// that holds every connection of the load, prints the port, echoes until
+/// stdin closes.
+fn echo_server(runtime: &str, workers: usize) {
+    fn serve<R: Contender>(workers: usize) {
+        use std::os::fd::AsRawFd;
+        let rt = R::new(workers);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        // std listens with a backlog of 128; thousands of connections opened
+        // at once would wait out SYN retries. Listening again sets a new one.
+        // SAFETY: `listen` on a socket this function owns.
+        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 8192) }, 0, "listen backlog");
+        println!("port {}", listener.local_addr().expect("local_addr").port());
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            std::process::exit(0);
+        });
+        rt.echo_serve(listener);
+    }
+    match runtime {
+        CorioRt::NAME => serve::<CorioRt>(workers),
+        TokioRt::NAME => serve::<TokioRt>(workers),
+        SmolRt::NAME => serve::<SmolRt>(workers),
+        other => panic!("unknown runtime {other}"),
+    }
+}
+
+/// `--echo-client PORT CONNECTIONS ROUNDS`: prints the load's wall time.
+fn echo_client(port: u16, connections: usize, rounds: u64) {
+    let wall = echo::load(std::net::SocketAddr::from(([127, 0, 0, 1], port)), connections, rounds);
+    println!("wall_ns {}", wall.as_nanos());
+}
+
+/// One load of `runtime`'s server: (client wall time, server CPU time).
+fn echo_run(runtime: &str, workers: usize, conns: u64, rounds: u64) -> (Duration, Duration) {
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut server = Command::new(&exe)
+        .args(["--echo-server", runtime, &workers.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn echo server");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().expect("server stdout")).read_line(&mut line).expect("read port");
+    let port = line.trim().strip_prefix("port ").unwrap_or_else(|| panic!("{runtime} echo server said {line:?}"));
+    let before = http::cpu_time(server.id());
+    let out = Command::new(&exe)
+        .args(["--echo-client", port, &conns.to_string(), &rounds.to_string()])
+        .output()
+        .expect("spawn echo client");
+    let after = http::cpu_time(server.id());
+    drop(server.stdin.take());
+    let _ = server.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "echo client against {runtime} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let wall = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wall_ns ")?.parse().ok())
+        .unwrap_or_else(|| panic!("no wall time from the echo client: {stdout}"));
+    (Duration::from_nanos(wall), after - before)
+}
+
+fn echo_table(o: &Opts) {
+    println!(
+        "echo: {} round trips of {} B in all, server in its own process ({} workers), one epoll client process; \
+         wall ms / server CPU µs per round trip (median of {})",
+        o.total,
+        corio_bench::params::ECHO_MESSAGE,
+        o.workers,
+        o.reps
+    );
+    println!("| connections | corio | tokio | smol | corio/best wall | corio/best CPU |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for &conns in &o.conns {
+        let rounds = (o.total / conns).max(1);
+        let mut wall: [Vec<f64>; 3] = Default::default();
+        let mut cpu: [Vec<f64>; 3] = Default::default();
+        for round in 0..=o.reps {
+            for k in 0..3 {
+                let i = (round + k) % 3;
+                let (w, c) = echo_run(RUNTIMES[i], o.workers, conns, rounds);
+                if round > 0 {
+                    wall[i].push(w.as_secs_f64() * 1e3);
+                    cpu[i].push(c.as_secs_f64() * 1e6 / (conns * rounds) as f64);
+                }
+            }
+        }
+        let (w, c) = (wall.map(median), cpu.map(median));
+        let cell = |i: usize| format!("{:.0} / {:.2}", w[i], c[i]);
+        println!(
+            "| {conns} | {} | {} | {} | {:.2} | {:.2} |",
+            cell(0),
+            cell(1),
+            cell(2),
+            w[0] / w[1].min(w[2]),
+            c[0] / c[1].min(c[2])
+        );
+    }
+}
