@@ -75,12 +75,15 @@ impl WorkerContext {
     }
 
     /// Pushes to the local deque and makes the task visible (`idle.rs`,
-    /// rule 3).
+    /// rule 3). A runtime of one worker skips the fence and the wake-up:
+    /// the only thread that could run the task is this one, awake.
     #[inline]
     fn push_local(&self, task: Notified) {
         self.local.push(task);
-        fence(Ordering::SeqCst);
-        self.shared.notify_parked();
+        if self.shared.workers() > 1 {
+            fence(Ordering::SeqCst);
+            self.shared.notify_parked();
+        }
     }
 
     fn next_random(&self) -> u64 {
