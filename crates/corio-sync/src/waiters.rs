@@ -241,10 +241,26 @@ impl WakeList {
     /// Wakes everything collected, in order; a panicking (foreign) waker is reported and the
     /// others are still woken (rule 6).
     #[inline]
-    pub(crate) fn wake_all(self) {
-        let Self { inline, rest, .. } = self;
-        inline.into_iter().flatten().for_each(wake_caught);
-        rest.into_iter().for_each(wake_caught);
+    pub(crate) fn wake_all(mut self) {
+        if self.len == 0 {
+            // Nothing was pushed: every slot is `None` and `rest` never allocated.
+            std::mem::forget(self);
+            return;
+        }
+        // Only the filled prefix, taken in place, and no drop glue after: moving the whole
+        // inline array through an iterator, or dropping four empty slots and a `Vec`, made a
+        // `Semaphore` release with nobody waiting cost over a hundred instructions.
+        for slot in &mut self.inline[..self.len] {
+            if let Some(waker) = slot.take() {
+                wake_caught(waker);
+            }
+        }
+        if self.len == self.inline.len() {
+            std::mem::take(&mut self.rest).into_iter().for_each(wake_caught);
+        }
+        // Every slot is `None` and `rest` owns no allocation (it is only pushed to once the
+        // inline slots are full, and was taken above): there is nothing left to drop.
+        std::mem::forget(self);
     }
 }
 
