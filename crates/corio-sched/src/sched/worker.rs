@@ -19,7 +19,11 @@ pub(crate) struct WorkerContext {
     /// While this worker is the LIFO watcher: each other worker's progress
     /// at the previous watch tick.
     watched: Box<[Cell<u64>]>,
-    tick: Cell<u32>,
+    /// Loop iterations until the next look at the injector first, and at
+    /// the driver (`global_queue_interval`, `event_interval`): countdowns,
+    /// because `tick % n` with `n` from the config is a division per task.
+    until_global: Cell<u32>,
+    until_events: Cell<u32>,
     searching: Cell<bool>,
     rng: Cell<u64>,
     /// This worker's counters in `shared.obs` (`metrics.rs`), cached.
@@ -34,13 +38,15 @@ impl WorkerContext {
         let watched = (0..shared.workers()).map(|_| Cell::new(0)).collect();
         let metrics = std::ptr::NonNull::from(&*shared.obs.workers[index]);
         let lifo = std::ptr::NonNull::from(&*shared.lifo[index]);
+        let (until_global, until_events) = (shared.config.global_queue_interval, shared.config.event_interval);
         WorkerContext {
             shared,
             index,
             local,
             watched,
             lifo,
-            tick: Cell::new(0),
+            until_global: Cell::new(until_global),
+            until_events: Cell::new(until_events),
             searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
             metrics,
@@ -106,8 +112,7 @@ impl WorkerContext {
 
     /// The local part of the search order.
     fn next_task(&self) -> Option<Notified> {
-        let tick = self.tick.get();
-        if tick.is_multiple_of(self.shared.config.global_queue_interval)
+        if countdown(&self.until_global, self.shared.config.global_queue_interval)
             && let Some(task) = self.pop_injector()
         {
             return Some(task);
@@ -183,7 +188,7 @@ impl WorkerContext {
     /// Every `event_interval` ticks a busy worker looks at the driver, so
     /// I/O events are not left waiting while all workers are busy.
     fn maintenance(&self) {
-        if self.tick.get().is_multiple_of(self.shared.config.event_interval)
+        if countdown(&self.until_events, self.shared.config.event_interval)
             && let Some(driver) = &self.shared.driver
         {
             driver.try_with(|d| d.park(Some(Duration::ZERO)));
@@ -296,6 +301,21 @@ impl WorkerContext {
     }
 }
 
+/// Counts `c` down; `true` (and back to `every`) when it reaches zero.
+#[inline]
+fn countdown(c: &Cell<u32>, every: u32) -> bool {
+    match c.get() {
+        0 | 1 => {
+            c.set(every);
+            true
+        }
+        n => {
+            c.set(n - 1);
+            false
+        }
+    }
+}
+
 /// How often the LIFO watcher looks at the other workers' slots: a task
 /// stranded in the slot of a worker stuck in a poll waits one to two periods.
 const LIFO_WATCH_PERIOD: Duration = Duration::from_millis(1);
@@ -347,7 +367,6 @@ impl WorkerContext {
     fn run(&self) {
         let worker = self;
         while !worker.shared.is_shutdown() {
-            worker.tick.set(worker.tick.get().wrapping_add(1));
             worker.maintenance();
             if let Some(task) = worker.next_task() {
                 worker.run_task(task);
