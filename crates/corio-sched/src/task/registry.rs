@@ -72,13 +72,16 @@ impl TaskSlab {
         key
     }
 
-    /// Removes the task at `key`, if `key` holds one.
-    pub(crate) fn remove(&mut self, key: usize) -> Option<NonNull<Header>> {
-        let task = self.get(key)?;
+    /// Removes `task` from slot `key`; `false` (and nothing changes) if
+    /// `key` does not hold `task`.
+    pub(crate) fn remove(&mut self, key: usize, task: NonNull<Header>) -> bool {
+        if self.get(key) != Some(task) {
+            return false;
+        }
         self.slots[key] = self.free << 1 | 1;
         self.free = key;
         self.len -= 1;
-        Some(task)
+        true
     }
 
     /// The task at `key`, if `key` holds one.
@@ -143,13 +146,11 @@ impl Registry {
             return false;
         }
         // A key is only ever this task's: it was set when the task was
-        // inserted and the task is removed once (rule 4). The check keeps a
-        // broken caller from unregistering another task.
-        if shard.tasks.get(key) != Some(task.as_ptr()) {
-            debug_assert!(false, "registry key points at another task");
-            return false;
-        }
-        shard.tasks.remove(key).is_some()
+        // inserted and the task is removed once (rule 4). The slab's check
+        // keeps a broken caller from unregistering another task.
+        let removed = shard.tasks.remove(key, task.as_ptr());
+        debug_assert!(removed, "registry key points at another task");
+        removed
     }
 
     /// References to every registered task.
@@ -196,8 +197,9 @@ mod tests {
     #[derive(Clone, Debug)]
     enum Op {
         Insert,
-        /// Remove the n-th live key (modulo), or a key never handed out.
+        /// Remove the n-th live key (modulo).
         Remove(usize),
+        /// Remove from a key that holds no task.
         RemoveMissing(usize),
     }
 
@@ -213,8 +215,8 @@ mod tests {
     proptest! {
         /// The slab against a `HashMap` model: every key maps to what was
         /// inserted under it until it is removed, `len` and `iter` agree, a
-        /// freed key is reused before the slab grows, and removing a free or
-        /// unknown key does nothing.
+        /// freed key is reused before the slab grows, and removing from a free
+        /// or unknown key, or with another task's pointer, does nothing.
         #[test]
         fn task_slab_matches_a_map(ops in proptest::collection::vec(op(), 0..300)) {
             let mut slab = TaskSlab::new();
@@ -235,13 +237,17 @@ mod tests {
                         let mut keys: Vec<_> = model.keys().copied().collect();
                         keys.sort_unstable();
                         let key = keys[n % keys.len()];
-                        prop_assert_eq!(slab.remove(key), model.remove(&key));
-                        prop_assert_eq!(slab.remove(key), None);
+                        let task = model.remove(&key).unwrap();
+                        prop_assert!(!slab.remove(key, fake(usize::MAX / 128)), "removed under another task's key");
+                        prop_assert!(slab.remove(key, task));
+                        prop_assert!(!slab.remove(key, task), "removed twice");
                     }
                     Op::Remove(_) => {}
                     Op::RemoveMissing(key) => {
-                        let expected = model.remove(&key);
-                        prop_assert_eq!(slab.remove(key), expected);
+                        // A key that is free or was never handed out holds nothing.
+                        if !model.contains_key(&key) {
+                            prop_assert!(!slab.remove(key, fake(key)));
+                        }
                     }
                 }
                 prop_assert_eq!(slab.len(), model.len());
