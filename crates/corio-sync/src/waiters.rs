@@ -242,11 +242,6 @@ impl WakeList {
     /// others are still woken (rule 6).
     #[inline]
     pub(crate) fn wake_all(mut self) {
-        if self.len == 0 {
-            // Nothing was pushed: every slot is `None` and `rest` never allocated.
-            std::mem::forget(self);
-            return;
-        }
         // Only the filled prefix, taken in place, and no drop glue after: moving the whole
         // inline array through an iterator, or dropping four empty slots and a `Vec`, made a
         // `Semaphore` release with nobody waiting cost over a hundred instructions.
