@@ -6,8 +6,9 @@
 //! [`HTTP_REQUESTS`] requests each, every response checked.
 //!
 //! Server and client run in separate processes (`compare --http-server`,
-//! `compare --http-client`), so the server's CPU time can be read from its
-//! own `/proc/PID/stat` before and after the client's run.
+//! `compare --http-client`, started by [`crate::child::load`]), so the
+//! server's CPU time can be read from its own `/proc/PID/stat` before and
+//! after the client's run.
 
 use std::convert::Infallible;
 use std::io::{self, Read, Write};
@@ -130,19 +131,4 @@ fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) {
         assert!(n > 0, "server closed the connection");
         buf.extend_from_slice(&chunk[..n]);
     }
-}
-
-/// Ticks of CPU time (user + system) process `pid` has used, and the
-/// length of a tick.
-pub fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
-    // Fields after the `(comm)`, which may hold spaces: state is field 3,
-    // utime field 14, stime field 15.
-    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    // SAFETY: sysconf only reads a configuration value.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    let hz = if hz > 0 { hz as u64 } else { 100 };
-    Duration::from_nanos(ticks * 1_000_000_000 / hz)
 }

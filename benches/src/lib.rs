@@ -14,6 +14,7 @@
 //!   class (its own oneshot, channel, mutex, semaphore, timer, socket);
 //! - the answer asserted at the end of every run.
 
+pub mod child;
 mod contender;
 pub mod echo;
 pub mod http;

@@ -19,11 +19,10 @@
 //!   same total of round trips; the client's wall time and the server's CPU
 //!   time (`/proc/PID/stat`) per round trip.
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use corio_bench::{Contender, CorioRt, SmolRt, TokioRt, echo, http};
+use corio_bench::{Contender, CorioRt, SmolRt, TokioRt, child, echo};
 
 const RUNTIMES: [&str; 3] = [CorioRt::NAME, TokioRt::NAME, SmolRt::NAME];
 
@@ -148,18 +147,12 @@ fn gather(o: &Opts) {
 
 /// `--gather-child RUNTIME N`: gathers N tasks once on one worker.
 fn gather_child(runtime: &str, n: u64) {
-    fn run<R: Contender>(n: u64) {
+    corio_bench::with_contender!(runtime, R => {
         let rt = R::new(1);
         if n > 0 {
             rt.gather(n);
         }
-    }
-    match runtime {
-        CorioRt::NAME => run::<CorioRt>(n),
-        TokioRt::NAME => run::<TokioRt>(n),
-        SmolRt::NAME => run::<SmolRt>(n),
-        other => panic!("unknown runtime {other}"),
-    }
+    })
 }
 
 /// Instructions of one `--gather-child` run under callgrind.
@@ -198,66 +191,26 @@ fn gather_instructions(o: &Opts) {
     }
 }
 
-/// `--echo-server RUNTIME WORKERS`: binds a loopback port with a backlog
-/// that holds every connection of the load, prints the port, echoes until
-/// stdin closes.
+/// `--echo-server RUNTIME WORKERS`: echoes on a loopback port until stdin
+/// closes (`child.rs`).
 fn echo_server(runtime: &str, workers: usize) {
-    fn serve<R: Contender>(workers: usize) {
-        use std::os::fd::AsRawFd;
+    corio_bench::with_contender!(runtime, R => {
         let rt = R::new(workers);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        // std listens with a backlog of 128; thousands of connections opened
-        // at once would wait out SYN retries. Listening again sets a new one.
-        // SAFETY: `listen` on a socket this function owns.
-        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 8192) }, 0, "listen backlog");
-        println!("port {}", listener.local_addr().expect("local_addr").port());
-        std::thread::spawn(|| {
-            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-            std::process::exit(0);
-        });
-        rt.echo_serve(listener);
-    }
-    match runtime {
-        CorioRt::NAME => serve::<CorioRt>(workers),
-        TokioRt::NAME => serve::<TokioRt>(workers),
-        SmolRt::NAME => serve::<SmolRt>(workers),
-        other => panic!("unknown runtime {other}"),
-    }
+        child::serve_until_stdin_closes(|listener| rt.echo_serve(listener))
+    })
 }
 
 /// `--echo-client PORT CONNECTIONS ROUNDS`: prints the load's wall time.
 fn echo_client(port: u16, connections: usize, rounds: u64) {
-    let wall = echo::load(std::net::SocketAddr::from(([127, 0, 0, 1], port)), connections, rounds);
-    println!("wall_ns {}", wall.as_nanos());
+    child::print_wall(echo::load(std::net::SocketAddr::from(([127, 0, 0, 1], port)), connections, rounds));
 }
 
 /// One load of `runtime`'s server: (client wall time, server CPU time).
 fn echo_run(runtime: &str, workers: usize, conns: u64, rounds: u64) -> (Duration, Duration) {
-    let exe = std::env::current_exe().expect("current_exe");
-    let mut server = Command::new(&exe)
-        .args(["--echo-server", runtime, &workers.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn echo server");
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().expect("server stdout")).read_line(&mut line).expect("read port");
-    let port = line.trim().strip_prefix("port ").unwrap_or_else(|| panic!("{runtime} echo server said {line:?}"));
-    let before = http::cpu_time(server.id());
-    let out = Command::new(&exe)
-        .args(["--echo-client", port, &conns.to_string(), &rounds.to_string()])
-        .output()
-        .expect("spawn echo client");
-    let after = http::cpu_time(server.id());
-    drop(server.stdin.take());
-    let _ = server.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "echo client against {runtime} failed: {}", String::from_utf8_lossy(&out.stderr));
-    let wall = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("wall_ns ")?.parse().ok())
-        .unwrap_or_else(|| panic!("no wall time from the echo client: {stdout}"));
-    (Duration::from_nanos(wall), after - before)
+    let workers = workers.to_string();
+    child::load(&format!("{runtime} echo"), &["--echo-server", runtime, &workers], |port| {
+        vec!["--echo-client".into(), port.into(), conns.to_string(), rounds.to_string()]
+    })
 }
 
 fn echo_table(o: &Opts) {

@@ -26,6 +26,27 @@ struct Idle {
 }
 
 impl CorioRt {
+    /// Accepts connections on `listener` forever (`TCP_NODELAY` set), each
+    /// handled by `handler` in a task of its own: the server side of the
+    /// `http` row and of `scaling echo`.
+    fn serve_each<F>(
+        &self,
+        listener: std::net::TcpListener,
+        handler: impl Fn(corio::net::TcpStream) -> F + Send + 'static,
+    ) where
+        F: Future<Output: Send + 'static> + Send + 'static,
+    {
+        self.run_task(async move {
+            listener.set_nonblocking(true).expect("nonblocking");
+            let listener = corio::net::TcpListener::from_std(listener).expect("corio listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.set_nodelay(true).expect("nodelay");
+                corio::spawn(handler(stream)).detach();
+            }
+        })
+    }
+
     /// Runs `f` as a task on the runtime and waits for its output.
     fn run_task<T: Send + 'static>(&self, f: impl Future<Output = T> + Send + 'static) -> T {
         self.0.block_on(self.0.spawn(f)).expect("root task")
@@ -255,32 +276,15 @@ impl Contender for CorioRt {
     }
 
     fn http_serve(&self, listener: std::net::TcpListener) {
-        use hyper::server::conn::http1;
-        self.run_task(async move {
-            listener.set_nonblocking(true).expect("nonblocking");
-            let listener = corio::net::TcpListener::from_std(listener).expect("corio listener");
-            loop {
-                let (stream, _) = listener.accept().await.expect("accept");
-                stream.set_nodelay(true).expect("nodelay");
-                corio::spawn(async move {
-                    let service = hyper::service::service_fn(crate::http::hello);
-                    let _ = http1::Builder::new().serve_connection(corio::hyper::Io::new(stream), service).await;
-                })
-                .detach();
-            }
+        self.serve_each(listener, |stream| async move {
+            let service = hyper::service::service_fn(crate::http::hello);
+            let io = corio::hyper::Io::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
         })
     }
 
     fn echo_serve(&self, listener: std::net::TcpListener) {
-        self.run_task(async move {
-            listener.set_nonblocking(true).expect("nonblocking");
-            let listener = corio::net::TcpListener::from_std(listener).expect("corio listener");
-            loop {
-                let (stream, _) = listener.accept().await.expect("accept");
-                stream.set_nodelay(true).expect("nodelay");
-                corio::spawn(crate::echo::serve(stream)).detach();
-            }
-        })
+        self.serve_each(listener, crate::echo::serve)
     }
 
     fn idle_tasks(&self, n: u64, at_peak: &mut dyn FnMut()) -> usize {

@@ -39,6 +39,26 @@ struct Idle {
 }
 
 impl SmolRt {
+    /// Accepts connections on `listener` forever (`TCP_NODELAY` set), each
+    /// handled by `handler` in a task of its own (see `CorioRt::serve_each`).
+    fn serve_each<F>(
+        &self,
+        listener: std::net::TcpListener,
+        handler: impl Fn(async_io::Async<std::net::TcpStream>) -> F + Send + 'static,
+    ) where
+        F: Future<Output: Send + 'static> + Send + 'static,
+    {
+        let ex = self.ex.clone();
+        self.run_task(async move {
+            let listener = async_io::Async::new(listener).expect("smol listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.get_ref().set_nodelay(true).expect("nodelay");
+                ex.spawn(handler(stream)).detach();
+            }
+        })
+    }
+
     /// Runs `f` as a task on the executor and waits for its output.
     fn run_task<T: Send + 'static>(&self, f: impl Future<Output = T> + Send + 'static) -> T {
         future::block_on(self.ex.spawn(f))
@@ -292,33 +312,15 @@ impl Contender for SmolRt {
     }
 
     fn http_serve(&self, listener: std::net::TcpListener) {
-        use hyper::server::conn::http1;
-        let ex = self.ex.clone();
-        self.run_task(async move {
-            let listener = async_io::Async::new(listener).expect("smol listener");
-            loop {
-                let (stream, _) = listener.accept().await.expect("accept");
-                stream.get_ref().set_nodelay(true).expect("nodelay");
-                ex.spawn(async move {
-                    let service = hyper::service::service_fn(crate::http::hello);
-                    let io = crate::http::FuturesIo(stream);
-                    let _ = http1::Builder::new().serve_connection(io, service).await;
-                })
-                .detach();
-            }
+        self.serve_each(listener, |stream| async move {
+            let service = hyper::service::service_fn(crate::http::hello);
+            let io = crate::http::FuturesIo(stream);
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
         })
     }
 
     fn echo_serve(&self, listener: std::net::TcpListener) {
-        let ex = self.ex.clone();
-        self.run_task(async move {
-            let listener = async_io::Async::new(listener).expect("smol listener");
-            loop {
-                let (stream, _) = listener.accept().await.expect("accept");
-                stream.get_ref().set_nodelay(true).expect("nodelay");
-                ex.spawn(echo::serve(stream)).detach();
-            }
-        })
+        self.serve_each(listener, echo::serve)
     }
 
     fn idle_tasks(&self, n: u64, at_peak: &mut dyn FnMut()) -> usize {

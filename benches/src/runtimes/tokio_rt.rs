@@ -55,6 +55,26 @@ struct Idle {
 }
 
 impl TokioRt {
+    /// Accepts connections on `listener` forever (`TCP_NODELAY` set), each
+    /// handled by `handler` in a task of its own (see `CorioRt::serve_each`).
+    fn serve_each<F>(
+        &self,
+        listener: std::net::TcpListener,
+        handler: impl Fn(tokio::net::TcpStream) -> F + Send + 'static,
+    ) where
+        F: Future<Output: Send + 'static> + Send + 'static,
+    {
+        self.run_task(async move {
+            listener.set_nonblocking(true).expect("nonblocking");
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            loop {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.set_nodelay(true).expect("nodelay");
+                tokio::spawn(handler(stream));
+            }
+        })
+    }
+
     /// Runs `f` as a task on the runtime and waits for its output.
     fn run_task<T: Send + 'static>(&self, f: impl Future<Output = T> + Send + 'static) -> T {
         self.0.block_on(self.0.spawn(f)).expect("root task")
@@ -292,32 +312,15 @@ impl Contender for TokioRt {
     }
 
     fn http_serve(&self, listener: std::net::TcpListener) {
-        use hyper::server::conn::http1;
-        self.run_task(async move {
-            listener.set_nonblocking(true).expect("nonblocking");
-            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            loop {
-                let (stream, _) = listener.accept().await.expect("accept");
-                stream.set_nodelay(true).expect("nodelay");
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(crate::http::hello);
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = http1::Builder::new().serve_connection(io, service).await;
-                });
-            }
+        self.serve_each(listener, |stream| async move {
+            let service = hyper::service::service_fn(crate::http::hello);
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
         })
     }
 
     fn echo_serve(&self, listener: std::net::TcpListener) {
-        self.run_task(async move {
-            listener.set_nonblocking(true).expect("nonblocking");
-            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            loop {
-                let (stream, _) = listener.accept().await.expect("accept");
-                stream.set_nodelay(true).expect("nodelay");
-                tokio::spawn(echo_serve(stream));
-            }
-        })
+        self.serve_each(listener, echo_serve)
     }
 
     fn idle_tasks(&self, n: u64, at_peak: &mut dyn FnMut()) -> usize {

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use corio_bench::memory::{self, MemoryReport};
-use corio_bench::{Contender, CorioRt, SmolRt, TokioRt, Workload, http};
+use corio_bench::{Contender, CorioRt, SmolRt, TokioRt, Workload, child, http};
 use options::{Item, MemoryChild, Mode, Options};
 use table::{RUNTIMES, Row, Summary};
 
@@ -48,12 +48,7 @@ fn main() {
 }
 
 fn profile(runtime: &str, opts: &Options) {
-    let e = match runtime {
-        CorioRt::NAME => entrant::<CorioRt>(opts.workers),
-        TokioRt::NAME => entrant::<TokioRt>(opts.workers),
-        SmolRt::NAME => entrant::<SmolRt>(opts.workers),
-        other => panic!("unknown runtime {other}"),
-    };
+    let e = corio_bench::with_contender!(runtime, R => entrant::<R>(opts.workers));
     for item in &opts.items {
         let Item::Timed(w) = *item else { continue };
         let times: Vec<String> = (0..opts.reps).map(|_| format!("{:.2}", (e.time)(w).as_secs_f64() * 1e3)).collect();
@@ -62,12 +57,7 @@ fn profile(runtime: &str, opts: &Options) {
 }
 
 fn memory_child(child: &MemoryChild) {
-    let report = match child.runtime.as_str() {
-        CorioRt::NAME => memory::measure::<CorioRt>(child.workers, child.tasks),
-        TokioRt::NAME => memory::measure::<TokioRt>(child.workers, child.tasks),
-        SmolRt::NAME => memory::measure::<SmolRt>(child.workers, child.tasks),
-        other => panic!("unknown runtime {other}"),
-    };
+    let report = corio_bench::with_contender!(&child.runtime, R => memory::measure::<R>(child.workers, child.tasks));
     println!("{}", report.to_line());
 }
 
@@ -169,61 +159,27 @@ fn memory_row(opts: &Options, bar: &ProgressBar) -> (Row, String) {
     (Row { name: "memory", unit: "B/task", cells: samples.each_ref().map(|s| Summary::of(s)) }, note)
 }
 
-/// `--http-server RUNTIME`: builds the runtime, binds a loopback port,
-/// prints it, serves until stdin closes.
+/// `--http-server RUNTIME`: builds the runtime and serves on a loopback
+/// port until stdin closes (`child.rs`).
 fn http_server(runtime: &str, workers: usize) {
-    fn serve<R: Contender>(workers: usize) {
+    corio_bench::with_contender!(runtime, R => {
         let rt = R::new(workers);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        println!("port {}", listener.local_addr().expect("local_addr").port());
-        std::thread::spawn(|| {
-            // The parent closes our stdin when it is done with us.
-            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-            std::process::exit(0);
-        });
-        rt.http_serve(listener);
-    }
-    match runtime {
-        CorioRt::NAME => serve::<CorioRt>(workers),
-        TokioRt::NAME => serve::<TokioRt>(workers),
-        SmolRt::NAME => serve::<SmolRt>(workers),
-        other => panic!("unknown runtime {other}"),
-    }
+        child::serve_until_stdin_closes(|listener| rt.http_serve(listener))
+    })
 }
 
 /// `--http-client PORT`: the runtime-neutral client; prints its wall time.
 fn http_client(port: u16) {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let wall = http::client(addr, http::HTTP_CONNECTIONS, http::HTTP_REQUESTS);
-    println!("wall_ns {}", wall.as_nanos());
+    child::print_wall(http::client(addr, http::HTTP_CONNECTIONS, http::HTTP_REQUESTS));
 }
 
 /// One run of the `http` row on `runtime`: (client wall time, server CPU time).
 fn http_run(runtime: &str, opts: &Options) -> (Duration, Duration) {
-    use std::io::BufRead;
-    use std::process::Stdio;
-    let exe = std::env::current_exe().expect("current_exe");
-    let mut server = Command::new(&exe)
-        .args(["--http-server", runtime, "--workers", &opts.workers.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn http server");
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().expect("server stdout")).read_line(&mut line).expect("read port");
-    let port = line.trim().strip_prefix("port ").unwrap_or_else(|| panic!("{runtime} http server said {line:?}"));
-    let before = http::cpu_time(server.id());
-    let out = Command::new(&exe).args(["--http-client", port]).output().expect("spawn http client");
-    let after = http::cpu_time(server.id());
-    drop(server.stdin.take());
-    let _ = server.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "http client against {runtime} failed: {}", String::from_utf8_lossy(&out.stderr));
-    let wall = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("wall_ns ")?.parse().ok())
-        .unwrap_or_else(|| panic!("no wall time from the http client: {stdout}"));
-    (Duration::from_nanos(wall), after - before)
+    let workers = opts.workers.to_string();
+    child::load(&format!("{runtime} http"), &["--http-server", runtime, "--workers", &workers], |port| {
+        vec!["--http-client".into(), port.into()]
+    })
 }
 
 /// The `http` rows: the client's wall time, and the server's CPU time per
