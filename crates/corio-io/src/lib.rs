@@ -1,4 +1,4 @@
-//! corio's I/O and time driver: a reactor over [`polling`], a hierarchical
+//! corio's I/O and time driver: a reactor over epoll ([`mio`]), a hierarchical
 //! timer wheel, sockets, asyncio's streams, and signals.
 //!
 //! Most users want the `corio` facade, which re-exports everything here

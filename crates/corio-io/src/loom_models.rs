@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::driver::{IoHandle, TimerState, new_driver};
 use crate::loom::{Arc, AtomicUsize, Mutex, Ordering};
-use crate::reactor::scheduled_io::{Direction, READABLE, SHUTDOWN, ScheduledIo, TICK_MASK, WRITABLE};
+use crate::reactor::scheduled_io::{Direction, READ_CLOSED, READABLE, SHUTDOWN, ScheduledIo, TICK_MASK, WRITABLE};
 use crate::time::call_soon::CallSoon;
 use crate::time::entry::CallbackState;
 use crate::time::entry::{Insert, Notify, TimerShared};
@@ -61,6 +61,32 @@ fn readiness_event_during_an_attempt_survives_the_stale_clear() {
             // event must have survived our clear.
             assert_ne!(io.readiness() & READABLE, 0, "event lost by a stale clear");
         }
+    });
+}
+
+#[test]
+fn a_short_reads_clear_never_loses_the_peers_close() {
+    loom::model(|| {
+        let io = Arc::new(not_ready_io());
+        // The data's edge.
+        io.set_readiness(1, READABLE);
+        let reactor = {
+            let io = io.clone();
+            // The FIN's edge, racing the reader.
+            loom::thread::spawn(move || io.set_readiness(2, READABLE | READ_CLOSED))
+        };
+        let (_w, waker) = count_waker();
+        let mut cx = Context::from_waker(&waker);
+        let Poll::Ready(ev) = io.poll_ready(&mut cx, Direction::Read, None) else {
+            panic!("the data's edge made it readable")
+        };
+        // The read came back short: the buffer is drained.
+        io.clear_drained(ev);
+        reactor.join().unwrap();
+        // Whichever edge the read saw, the next read attempts the syscall
+        // (and gets the EOF) instead of waiting for an edge that never comes.
+        assert!(io.poll_ready(&mut cx, Direction::Read, None).is_ready(), "the peer's close was lost");
+        assert_ne!(io.readiness() & READ_CLOSED, 0);
     });
 }
 

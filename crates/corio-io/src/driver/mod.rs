@@ -21,9 +21,9 @@
 //! 1. `park` computes its timeout from the wheel's next expiration and, in
 //!    the same critical section, records `sleeping_until` (the tick it will
 //!    sleep to). A timer inserted earlier than that, under the same lock,
-//!    calls `Poller::notify()` and clears the record: the parked thread
+//!    calls `mio::Waker::wake()` and clears the record: the parked thread
 //!    (or its next `poll`) returns and recomputes. No timer is slept past.
-//! 2. `unpark` is `Poller::notify()`, which wakes the current wait or makes
+//! 2. `unpark` is `mio::Waker::wake()`, which wakes the current wait or makes
 //!    the next one return at once.
 //! 3. After waiting, `park` dispatches I/O events, then fires every timer
 //!    whose tick has come. Wakers run on the parking worker's thread, so

@@ -38,7 +38,7 @@ impl DriverShared {
     fn park_paused(self: &Arc<Self>, timeout: Option<Duration>) {
         let events = self.reactor.poll(Some(Duration::ZERO));
         let fired = self.process_timers();
-        // The zero-timeout poll above consumes the poller's notification:
+        // The zero-timeout poll above consumes the waker's edge:
         // an unpark that came before it (or during it) is only seen in the
         // flag, and blocking now would sleep through it (reactor rule 6).
         let unparked = self.reactor.take_notified();

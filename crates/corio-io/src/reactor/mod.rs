@@ -1,18 +1,30 @@
-//! The reactor: one `polling::Poller`, a slab of registrations, and the
-//! dispatch of readiness events to them.
+//! The reactor: one epoll set (through `mio::Poll`), a slab of
+//! registrations, and the dispatch of readiness events to them.
+//!
+//! Why mio and not `polling`: `polling::Poller::wait` costs five syscalls
+//! per wait on Linux (`timerfd_settime`, an `epoll_ctl` to re-arm the timer,
+//! `epoll_wait`, a `read` of its eventfd and an `epoll_ctl` to re-arm it),
+//! and it cannot ask for `EPOLLRDHUP`. mio's wait is one `epoll_wait` (the
+//! timeout is its argument, the waker an edge-triggered eventfd that is
+//! never read), and its events say when the peer closed its half — which
+//! is what lets a short read clear readiness without losing an EOF
+//! (`scheduled_io.rs`, rule 2). Measured in `docs/benchmarks.md` (echo,
+//! http rows).
 //!
 //! # Rules
 //!
-//! 1. A source is added to the poller edge-triggered for both directions,
-//!    with key `index | generation << GEN_SHIFT`, where `index` is its slab
-//!    slot and `generation` a counter bumped per registration.
+//! 1. A source is added to the epoll set edge-triggered for both
+//!    directions and for the peer's close (`EPOLLRDHUP`), with token
+//!    `index | generation << GEN_SHIFT`, where `index` is its slab slot and
+//!    `generation` a counter bumped per registration.
 //! 2. Dispatch looks the key up under the slab lock and ignores it unless
 //!    the slot holds a registration of the same generation: an event still
 //!    in flight for a source deregistered meanwhile (its slot maybe reused)
 //!    is dropped, never delivered to a stranger.
-//! 3. Deregistration deletes the source from the poller before the slab
-//!    slot is freed and before the source is closed (polling's safety
-//!    contract for `add`).
+//! 3. Deregistration deletes the source from the epoll set before the slab
+//!    slot is freed and before the source is closed (a closed descriptor
+//!    stays in the set while a `dup` of it lives, and its number may be
+//!    reused).
 //! 4. Every poll is one tick: readiness it sets carries that tick
 //!    (`scheduled_io.rs`, rule 2). Only one thread polls at a time (the
 //!    scheduler lets one worker into the driver; the events buffer is
@@ -21,8 +33,8 @@
 //!    the poll lock, the wakers run after it is released, each behind
 //!    `catch_unwind`, so a panicking waker neither aborts the dispatch of
 //!    the other events nor leaves a lock or the driver's state behind.
-//! 6. `notify` sets `notified` before it notifies the poller. A poll can
-//!    consume the poller's notification without the caller knowing (the
+//! 6. `notify` sets `notified` before it wakes the epoll set. A poll can
+//!    consume the waker's edge without the caller knowing (the
 //!    paused driver's zero-timeout poll does), so whoever blocks after such
 //!    a poll first takes the flag: an unpark is never slept through.
 
@@ -30,20 +42,28 @@ pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Duration;
 
-use polling::{Event, Events, PollMode, Poller};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
 use slab::Slab;
 
 use crate::loom::{Arc, AtomicBool, Mutex, Ordering};
-use scheduled_io::{READABLE, ScheduledIo, WRITABLE};
+use scheduled_io::{READ_CLOSED, READABLE, ScheduledIo, WRITABLE, WRITE_CLOSED};
+
+/// The waker's token: outside every registration's (index < 2^24,
+/// generation ≤ 0x7F).
+const WAKER: Token = Token(usize::MAX);
+/// Events taken per `epoll_wait`.
+const EVENTS: usize = 1024;
 
 const GEN_SHIFT: u32 = 24;
 const INDEX_MASK: usize = (1 << GEN_SHIFT) - 1;
 const GEN_MASK: usize = 0x7F;
 
 struct PollState {
+    poll: Poll,
     events: Events,
     tick: u64,
     woken: Vec<(Arc<ScheduledIo>, usize)>,
@@ -57,9 +77,12 @@ struct Registrations {
     shut_down: bool,
 }
 
-/// The poller and its registrations.
+/// The epoll set and its registrations.
 pub(crate) struct Reactor {
-    poller: Poller,
+    /// Adds and deletes sources from any thread (a `dup` of the poll's
+    /// epoll descriptor).
+    registry: Registry,
+    waker: Waker,
     registrations: Mutex<Registrations>,
     poll_state: Mutex<PollState>,
     /// Set by `notify`, taken by the paused driver: its zero-timeout poll
@@ -76,14 +99,19 @@ impl std::fmt::Debug for Reactor {
 
 impl Reactor {
     pub(crate) fn new() -> io::Result<Reactor> {
-        let poller = Poller::new()?;
-        if !poller.supports_edge() {
-            return Err(io::Error::new(io::ErrorKind::Unsupported, "corio-io needs edge-triggered polling"));
-        }
+        let poll = Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = Waker::new(&registry, WAKER)?;
         Ok(Reactor {
-            poller,
+            registry,
+            waker,
             registrations: Mutex::new(Registrations { slab: Slab::new(), generation: 0, shut_down: false }),
-            poll_state: Mutex::new(PollState { events: Events::new(), tick: 0, woken: Vec::new() }),
+            poll_state: Mutex::new(PollState {
+                poll,
+                events: Events::with_capacity(EVENTS),
+                tick: 0,
+                woken: Vec::new(),
+            }),
             notified: AtomicBool::new(false),
         })
     }
@@ -109,9 +137,10 @@ impl Reactor {
             entry.insert(io.clone());
             (io, index | generation << GEN_SHIFT)
         };
-        // SAFETY: rule 3: every registered source is deleted by
-        // `deregister` before it is closed (`PollEvented::drop`).
-        let added = unsafe { self.poller.add_with_mode(&fd, Event::all(key), PollMode::Edge) };
+        // Rule 3: every registered source is deleted by `deregister` before
+        // it is closed (`PollEvented::drop`).
+        let raw = fd.as_raw_fd();
+        let added = self.registry.register(&mut SourceFd(&raw), Token(key), Interest::READABLE | Interest::WRITABLE);
         if let Err(e) = added {
             self.registrations.lock().slab.remove(key & INDEX_MASK);
             return Err(e);
@@ -121,7 +150,7 @@ impl Reactor {
 
     /// Rule 3: removes `fd` from the poller, then frees its slot.
     pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, io: &Arc<ScheduledIo>) {
-        let _ = self.poller.delete(fd);
+        let _ = self.registry.deregister(&mut SourceFd(&fd.as_raw_fd()));
         let mut regs = self.registrations.lock();
         if regs.slab.get(io.index).is_some_and(|r| Arc::ptr_eq(r, io)) {
             regs.slab.remove(io.index);
@@ -138,7 +167,7 @@ impl Reactor {
     pub(crate) fn notify(&self) {
         // A swap, not a store: the same here, and what loom orders right.
         self.notified.swap(true, Ordering::SeqCst);
-        let _ = self.poller.notify();
+        let _ = self.waker.wake();
     }
 
     /// Rule 6: `true` once per `notify` since the last call.
@@ -157,11 +186,10 @@ impl Reactor {
         let mut woken = {
             let Some(mut state) = self.poll_state.try_lock() else { return 0 };
             let state = &mut *state;
-            state.events.clear();
-            if let Err(e) = self.poller.wait(&mut state.events, timeout)
+            if let Err(e) = state.poll.poll(&mut state.events, timeout)
                 && e.kind() != io::ErrorKind::Interrupted
             {
-                panic!("corio-io: polling failed: {e}");
+                panic!("corio-io: epoll_wait failed: {e}");
             }
             if state.events.is_empty() {
                 return 0;
@@ -171,12 +199,15 @@ impl Reactor {
             {
                 let regs = self.registrations.lock();
                 for ev in state.events.iter() {
-                    let index = ev.key & INDEX_MASK;
-                    let generation = ev.key >> GEN_SHIFT;
+                    let key = ev.token().0;
+                    if ev.token() == WAKER {
+                        continue;
+                    }
+                    let index = key & INDEX_MASK;
+                    let generation = key >> GEN_SHIFT;
                     // Rule 2.
                     if let Some(io) = regs.slab.get(index).filter(|io| io.generation == generation) {
-                        let ready = (usize::from(ev.readable) * READABLE) | (usize::from(ev.writable) * WRITABLE);
-                        woken.push((io.clone(), ready));
+                        woken.push((io.clone(), ready_bits(ev)));
                     }
                 }
             }
@@ -209,4 +240,25 @@ impl Reactor {
             io.shutdown();
         }
     }
+}
+
+/// An epoll event as readiness bits. An error makes both directions ready
+/// (the next syscall reports it); a hang-up or the peer's half-close
+/// (`EPOLLRDHUP`) makes its directions ready and closed.
+fn ready_bits(ev: &mio::event::Event) -> usize {
+    let error = ev.is_error();
+    let mut ready = 0;
+    if ev.is_readable() || ev.is_read_closed() || error {
+        ready |= READABLE;
+    }
+    if ev.is_writable() || ev.is_write_closed() || error {
+        ready |= WRITABLE;
+    }
+    if ev.is_read_closed() {
+        ready |= READ_CLOSED;
+    }
+    if ev.is_write_closed() {
+        ready |= WRITE_CLOSED;
+    }
+    ready
 }

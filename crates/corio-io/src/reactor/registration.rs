@@ -56,15 +56,20 @@ impl<T: AsFd> PollEvented<T> {
         dir: Direction,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_io_keyed(cx, dir, None, op)
+        self.poll_io_keyed(cx, dir, None, op, |_| false)
     }
 
+    /// `short(&result)` says the operation moved fewer bytes than it asked
+    /// for: the socket's buffer is drained (or full), so readiness is cleared
+    /// at once instead of learning it from one more `WouldBlock` syscall
+    /// (rule 2 of `scheduled_io.rs`: a peer's close is kept).
     fn poll_io_keyed<R>(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
         mut key: Option<&mut Option<WaiterKey>>,
         mut op: impl FnMut(&T) -> io::Result<R>,
+        short: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let proceed = ready!(corio_sched::coop::poll_proceed(cx));
         loop {
@@ -76,6 +81,9 @@ impl<T: AsFd> PollEvented<T> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(ev),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 res => {
+                    if res.as_ref().is_ok_and(&short) {
+                        self.io.clear_drained(ev);
+                    }
                     proceed.made_progress();
                     return Poll::Ready(res);
                 }
@@ -88,7 +96,19 @@ impl<T: AsFd> PollEvented<T> {
     /// cancelled task) leave nothing behind.
     pub(crate) async fn async_io<R>(&self, dir: Direction, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         let mut waiter = KeyedWaiter { io: &self.io, dir, key: None };
-        poll_fn(|cx| self.poll_io_keyed(cx, dir, Some(&mut waiter.key), &mut op)).await
+        poll_fn(|cx| self.poll_io_keyed(cx, dir, Some(&mut waiter.key), &mut op, |_| false)).await
+    }
+
+    /// `async_io` for an operation that moves up to `len` bytes: a partial
+    /// transfer clears readiness (see `poll_io_keyed`).
+    async fn async_io_bytes(
+        &self,
+        dir: Direction,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let mut waiter = KeyedWaiter { io: &self.io, dir, key: None };
+        poll_fn(|cx| self.poll_io_keyed(cx, dir, Some(&mut waiter.key), &mut op, |&n| n > 0 && n < len)).await
     }
 }
 
@@ -114,20 +134,22 @@ where
 {
     /// Reads into `buf`; `Ok(0)` at end of stream.
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Read, |s| io::Read::read(&mut &*s, buf))
+        let len = buf.len();
+        self.poll_io_keyed(cx, Direction::Read, None, |s| io::Read::read(&mut &*s, buf), |&n| n > 0 && n < len)
     }
 
     /// Writes some of `buf`.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |s| io::Write::write(&mut &*s, buf))
+        self.poll_io_keyed(cx, Direction::Write, None, |s| io::Write::write(&mut &*s, buf), |&n| n > 0 && n < buf.len())
     }
 
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.async_io(Direction::Read, |s| io::Read::read(&mut &*s, buf)).await
+        let len = buf.len();
+        self.async_io_bytes(Direction::Read, len, |s| io::Read::read(&mut &*s, buf)).await
     }
 
     pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.async_io(Direction::Write, |s| io::Write::write(&mut &*s, buf)).await
+        self.async_io_bytes(Direction::Write, buf.len(), |s| io::Write::write(&mut &*s, buf)).await
     }
     /// Writes all of `buf` (`WriteZero` if the socket stops taking bytes).
     pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {

@@ -7,10 +7,12 @@
 //! | 0       | `READABLE`: a read may not block                     |
 //! | 1       | `WRITABLE`: a write may not block                    |
 //! | 2       | `SHUTDOWN`: the driver is gone; never cleared        |
-//! | 3..64   | tick: the reactor poll that last set readiness       |
+//! | 3       | `READ_CLOSED`: the peer closed its half (or hung up) |
+//! | 4       | `WRITE_CLOSED`: the connection hung up               |
+//! | 5..64   | tick: the reactor poll that last set readiness       |
 //!
-//! The tick has 61 bits (a `u64` word on every platform): at a million
-//! polls a second it wraps after 70,000 years, so the ABA of rule 2 (a
+//! The tick has 59 bits (a `u64` word on every platform): at a million
+//! polls a second it wraps after 18,000 years, so the ABA of rule 2 (a
 //! clear that read tick `t` succeeding after exactly 2^61 more polls) cannot
 //! happen. Under loom it has 2 bits, so the models exercise the wrap.
 //!
@@ -24,7 +26,13 @@
 //!    tick is still the one it read* (`clear_readiness` compares it): an
 //!    event that arrived during the attempt changed the tick, the stale
 //!    clear fails, and the operation simply tries again. So an event is
-//!    never lost by a stale clear.
+//!    never lost by a stale clear. A read or write that moved fewer bytes
+//!    than asked drained (or filled) the socket's buffer: it clears the
+//!    same way without the extra `WouldBlock` syscall, but keeps the
+//!    `*_CLOSED` bits — data and the peer's FIN can arrive in one edge, and
+//!    the EOF after the short read would otherwise wait for an edge that
+//!    never comes. (Only a `WouldBlock` clears a closed bit: then nothing
+//!    is left to read, and a stuck bit would spin the operation.)
 //! 3. A waiter stores its waker under the `waiters` mutex and re-reads the
 //!    word before it returns `Pending`; the reactor takes wakers under the
 //!    same mutex after its update (rule 1). Either the waiter sees the new
@@ -60,9 +68,11 @@ use crate::loom::{AtomicU64, Mutex, Ordering};
 pub(crate) const READABLE: usize = 0b001;
 pub(crate) const WRITABLE: usize = 0b010;
 pub(crate) const SHUTDOWN: usize = 0b100;
-const READY_MASK: u64 = 0b111;
-const TICK_SHIFT: u32 = 3;
-/// The tick's width: 61 bits, or 2 under loom (wrap-around models).
+pub(crate) const READ_CLOSED: usize = 0b1000;
+pub(crate) const WRITE_CLOSED: usize = 0b1_0000;
+const READY_MASK: u64 = 0b1_1111;
+const TICK_SHIFT: u32 = 5;
+/// The tick's width: 59 bits, or 2 under loom (wrap-around models).
 #[cfg(not(corio_loom))]
 pub(crate) const TICK_MASK: u64 = u64::MAX >> TICK_SHIFT;
 #[cfg(corio_loom)]
@@ -84,8 +94,8 @@ pub(crate) enum Direction {
 impl Direction {
     fn mask(self) -> usize {
         match self {
-            Direction::Read => READABLE,
-            Direction::Write => WRITABLE,
+            Direction::Read => READABLE | READ_CLOSED,
+            Direction::Write => WRITABLE | WRITE_CLOSED,
         }
     }
 }
@@ -254,10 +264,10 @@ impl ScheduledIo {
         let mut taken = Taken::default();
         {
             let mut waiters = self.waiters.lock();
-            if ready & (READABLE | SHUTDOWN) != 0 {
+            if ready & (Direction::Read.mask() | SHUTDOWN) != 0 {
                 waiters.reader.take(&mut taken);
             }
-            if ready & (WRITABLE | SHUTDOWN) != 0 {
+            if ready & (Direction::Write.mask() | SHUTDOWN) != 0 {
                 waiters.writer.take(&mut taken);
             }
         }
@@ -311,9 +321,19 @@ impl ScheduledIo {
         self.waiters.lock().slot(dir).len()
     }
 
-    /// Rule 2: clears `ev`'s direction bits unless an event came since.
+    /// Rule 2: the operation would block: clears `ev`'s direction bits
+    /// unless an event came since.
     pub(crate) fn clear_readiness(&self, ev: ReadyEvent) {
-        let clear = (ev.ready & (READABLE | WRITABLE)) as u64;
+        self.clear(ev, (ev.ready & !SHUTDOWN) as u64);
+    }
+
+    /// Rule 2: the operation moved fewer bytes than asked: clears `ev`'s
+    /// direction but not the peer's close, unless an event came since.
+    pub(crate) fn clear_drained(&self, ev: ReadyEvent) {
+        self.clear(ev, (ev.ready & (READABLE | WRITABLE)) as u64);
+    }
+
+    fn clear(&self, ev: ReadyEvent, clear: u64) {
         let _ = self.readiness.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
             if (cur >> TICK_SHIFT) & TICK_MASK != ev.tick {
                 return None;
@@ -355,9 +375,9 @@ mod tests {
         io.mark_ready(1 + (1 << 16), READABLE);
         io.clear_readiness(ev);
         assert!(io.ready_event(Direction::Read).is_some(), "a fresh edge was wiped by a stale clear");
-        // The tick is as wide as promised: 2^61 polls on, a stale clear would succeed.
+        // The tick is as wide as promised: 2^58 polls on, a stale clear still fails.
         let ev = io.ready_event(Direction::Read).unwrap();
-        io.mark_ready(ev.tick + (1 << 60), READABLE);
+        io.mark_ready(ev.tick + (1 << 58), READABLE);
         io.clear_readiness(ev);
         assert!(io.ready_event(Direction::Read).is_some());
     }
