@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::loom::{AtomicU64, Ordering};
 
-const NANOS_PER_TICK: u128 = 1_000_000;
+const NANOS_PER_TICK: u32 = 1_000_000;
+const TICKS_PER_SEC: u64 = 1_000;
 
 /// Real or virtual time.
 #[derive(Debug)]
@@ -41,14 +42,15 @@ impl Clock {
 
     /// The current tick (rounded down).
     pub(crate) fn now_tick(&self) -> u64 {
-        let nanos = self.now().saturating_duration_since(self.origin).as_nanos();
-        (nanos / NANOS_PER_TICK).min(u64::MAX as u128) as u64
+        let d = self.now().saturating_duration_since(self.origin);
+        // In u64 (a u128 division is a libcall): whole seconds are whole ticks.
+        d.as_secs().saturating_mul(TICKS_PER_SEC).saturating_add(u64::from(d.subsec_nanos() / NANOS_PER_TICK))
     }
 
     /// The tick of `deadline` (rounded up, so firing at it is never early).
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let nanos = deadline.saturating_duration_since(self.origin).as_nanos();
-        nanos.div_ceil(NANOS_PER_TICK).min(u64::MAX as u128) as u64
+        let d = deadline.saturating_duration_since(self.origin);
+        d.as_secs().saturating_mul(TICKS_PER_SEC).saturating_add(u64::from(d.subsec_nanos().div_ceil(NANOS_PER_TICK)))
     }
 
     /// When tick `tick` begins.
@@ -72,4 +74,26 @@ impl Clock {
 /// An instant about 30 years from now: "never" for deadlines that overflow.
 pub(crate) fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+#[cfg(all(test, not(corio_loom)))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The u64 tick arithmetic is the plain u128 one: deadlines round
+        /// up, the current time rounds down.
+        #[test]
+        fn ticks_match_the_nanosecond_arithmetic(secs in 0u64..(1 << 40), nanos in 0u32..1_000_000_000) {
+            let clock = Clock::new(true);
+            let d = Duration::new(secs, nanos);
+            let Some(deadline) = clock.origin.checked_add(d) else { return Ok(()) };
+            let ns = d.as_nanos();
+            prop_assert_eq!(u128::from(clock.deadline_tick(deadline)), ns.div_ceil(1_000_000));
+            clock.advance(d);
+            let want = if ns > u128::from(u64::MAX) { u128::from(u64::MAX) / 1_000_000 } else { ns / 1_000_000 };
+            prop_assert_eq!(u128::from(clock.now_tick()), want);
+        }
+    }
 }

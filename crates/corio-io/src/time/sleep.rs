@@ -19,8 +19,13 @@ pub(crate) struct TimerEntry {
 impl TimerEntry {
     /// A timer filed for `deadline` (`None`: not filed yet).
     pub(crate) fn new(handle: IoHandle, deadline: Option<Instant>) -> TimerEntry {
+        TimerEntry::new_at(handle, deadline, |h| h.now())
+    }
+
+    /// `new` with the clock read by `now` (see `IoHandle::reset_timer_at`).
+    fn new_at(handle: IoHandle, deadline: Option<Instant>, now: impl FnOnce(&IoHandle) -> Instant) -> TimerEntry {
         let shared = TimerShared::new(Notify::Empty);
-        handle.reset_timer(&shared, deadline);
+        handle.reset_timer_at(&shared, deadline, || now(&handle));
         TimerEntry { handle, shared }
     }
 
@@ -71,7 +76,14 @@ impl fmt::Debug for Sleep {
 impl Sleep {
     #[track_caller]
     pub(crate) fn new(handle: IoHandle, deadline: Instant) -> Sleep {
-        let entry = (deadline > handle.now()).then(|| TimerEntry::new(handle, Some(deadline)));
+        let now = handle.now();
+        Sleep::new_at(handle, deadline, now)
+    }
+
+    /// A sleep until `deadline` when the clock read `now` a moment ago: the
+    /// clock is read once per sleep.
+    fn new_at(handle: IoHandle, deadline: Instant, now: Instant) -> Sleep {
+        let entry = (deadline > now).then(|| TimerEntry::new_at(handle, Some(deadline), |_| now));
         Sleep { deadline, entry }
     }
 
@@ -135,8 +147,9 @@ impl IoHandle {
 #[track_caller]
 pub fn sleep(d: Duration) -> Sleep {
     let handle = IoHandle::current();
-    let deadline = handle.now().checked_add(d).unwrap_or_else(crate::time::clock::far_future);
-    Sleep::new(handle, deadline)
+    let now = handle.now();
+    let deadline = now.checked_add(d).unwrap_or_else(crate::time::clock::far_future);
+    Sleep::new_at(handle, deadline, now)
 }
 
 /// Waits until `deadline` (on the runtime's clock).
