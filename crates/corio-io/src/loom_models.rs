@@ -2,6 +2,8 @@
 //! what it proves. Run with
 //! `RUSTFLAGS="--cfg corio_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p corio-io --lib`.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -10,7 +12,7 @@ use crate::loom::{Arc, AtomicUsize, Mutex, Ordering};
 use crate::reactor::scheduled_io::{Direction, READ_CLOSED, READABLE, SHUTDOWN, ScheduledIo, TICK_MASK, WRITABLE};
 use crate::time::call_soon::CallSoon;
 use crate::time::entry::CallbackState;
-use crate::time::entry::{Insert, Notify, TimerShared};
+use crate::time::entry::{Insert, Notify, TimerShared, TimerSlot};
 use crate::time::{CallbackHandle, Sleep, TimeoutHandle};
 
 /// A waker that counts its wakes in a loom atomic.
@@ -129,7 +131,7 @@ fn timer_cancel_and_fire_never_both_happen() {
                     let mut st = state.lock();
                     let mut fired = Vec::new();
                     st.wheel.poll(10, &mut fired);
-                    fired.iter().map(|t| t.fire()).collect()
+                    fired.into_iter().map(TimerSlot::fire).collect()
                 };
                 for n in notifies {
                     if let Notify::Waker(w) = n {
@@ -165,7 +167,7 @@ fn timer_waiter_registration_and_fire_never_lose_the_wake() {
                     let mut st = state.lock();
                     let mut fired = Vec::new();
                     st.wheel.poll(3, &mut fired);
-                    fired.iter().map(|t| t.fire()).collect()
+                    fired.into_iter().map(TimerSlot::fire).collect()
                 };
                 for n in notifies {
                     if let Notify::Waker(w) = n {
@@ -330,6 +332,58 @@ fn sleep_reset_racing_its_fire_never_ends_before_the_new_deadline() {
     });
 }
 
+/// A sleep polled while its timer fires (`time/entry.rs`, rule 4): the
+/// poll either sees the fire (ready) or leaves a waker the fire wakes; a
+/// re-poll by the same task (the lock-free path) after the wake is ready,
+/// and the sleep is never ready before its tick.
+#[test]
+fn sleep_poll_racing_its_fire_is_woken_or_ready_never_early() {
+    loom::model(|| {
+        let (driver, handle) = new_driver(true).unwrap();
+        let t0 = handle.now();
+        let mut sleep = Sleep::new(handle.clone(), t0 + Duration::from_millis(5));
+        let (count, waker) = count_waker();
+        let mut cx = Context::from_waker(&waker);
+        // Registered before the race: the same task's re-poll takes the
+        // lock-free path.
+        assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending(), "ready before its tick");
+        let firer = {
+            let handle = handle.clone();
+            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
+        };
+        let first = Pin::new(&mut sleep).poll(&mut cx).is_ready();
+        firer.join().unwrap();
+        if !first {
+            assert_eq!(count.0.load(Ordering::SeqCst), 1, "pending and never woken");
+        }
+        assert!(Pin::new(&mut sleep).poll(&mut cx).is_ready(), "fired but not ready");
+        drop((sleep, driver));
+    });
+}
+
+/// A sleep polled by a new task (a new waker) while its timer fires: the
+/// waker swap under the lock and the fire are serialized, so the new waker
+/// is woken or the poll sees the fire.
+#[test]
+fn sleep_waker_swap_racing_its_fire_never_loses_the_wake() {
+    loom::model(|| {
+        let (driver, handle) = new_driver(true).unwrap();
+        let t0 = handle.now();
+        let mut sleep = Sleep::new(handle.clone(), t0 + Duration::from_millis(5));
+        let (_old, old_waker) = count_waker();
+        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&old_waker)).is_pending());
+        let firer = {
+            let handle = handle.clone();
+            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
+        };
+        let (count, waker) = count_waker();
+        let ready = Pin::new(&mut sleep).poll(&mut Context::from_waker(&waker)).is_ready();
+        firer.join().unwrap();
+        assert!(ready || count.0.load(Ordering::SeqCst) == 1, "the new waker was neither woken nor ready");
+        drop((sleep, driver));
+    });
+}
+
 /// `TimeoutHandle::reschedule` racing the fire of the current deadline:
 /// either it moved the deadline (not expired, `when` is the new one) or
 /// the timeout had expired (`false`, `when` unchanged) — never a mix,
@@ -388,7 +442,7 @@ fn callback_cancel_racing_fire_and_run_exactly_one_wins() {
                     let mut st = handle.inner.timers.lock();
                     let mut fired = Vec::new();
                     st.wheel.poll(handle.inner.clock.now_tick(), &mut fired);
-                    fired.iter().map(|t| t.fire()).collect()
+                    fired.into_iter().map(TimerSlot::fire).collect()
                 };
                 for n in notifies {
                     if let Notify::Callback(state, f) = n

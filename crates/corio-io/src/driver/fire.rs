@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::DriverShared;
 use crate::catch::wake_caught;
-use crate::time::entry::Notify;
+use crate::time::entry::{Notify, TimerSlot};
 
 impl DriverShared {
     /// Fires every timer whose tick has come (rule 3); the number fired.
@@ -16,12 +16,14 @@ impl DriverShared {
         let mut notifies = Vec::new();
         {
             let mut state = self.timers.lock();
-            if state.wheel.next_expiration().is_none_or(|t| t > now) {
-                state.wheel.poll(now, &mut fired);
+            let due = state.wheel.next_expiration().is_some_and(|t| t <= now);
+            state.wheel.poll(now, &mut fired);
+            // `time/entry.rs`, rule 4: after the wheel moved, before the wakes.
+            self.publish_elapsed(&state);
+            if !due {
                 return 0;
             }
-            state.wheel.poll(now, &mut fired);
-            notifies.extend(fired.iter().map(|t| t.fire()));
+            notifies.extend(fired.drain(..).map(TimerSlot::fire));
         }
         // Callbacks go to the FIFO `call_soon` queue in firing order. The
         // scheduler puts a task woken on a worker into its LIFO slot, moving

@@ -75,23 +75,10 @@ impl IoHandle {
     /// Rule 1: files `timer` for `deadline` (or takes it out for `None`).
     /// `false` if it had fired already.
     pub(crate) fn reset_timer(&self, timer: &crate::loom::Arc<TimerShared>, deadline: Option<Instant>) -> bool {
-        self.reset_timer_at(timer, deadline, || self.now())
-    }
-
-    /// [`reset_timer`](Self::reset_timer) for a caller that has just read
-    /// the clock (`now` is called only if there is a deadline): one clock
-    /// read per `sleep`, not three. A `now` read a moment ago is never
-    /// later than the true time, so the timer still never fires early.
-    pub(crate) fn reset_timer_at(
-        &self,
-        timer: &crate::loom::Arc<TimerShared>,
-        deadline: Option<Instant>,
-        now: impl FnOnce() -> Instant,
-    ) -> bool {
         // A deadline already reached fires now: tick 0 is always behind the
         // wheel, which refuses it. (Rounding it up to the next tick instead
         // would give a `wait_for(ZERO)` future up to 1 ms more.)
-        let tick = deadline.map(|d| if d <= now() { 0 } else { self.inner.clock.deadline_tick(d) });
+        let tick = deadline.map(|d| if d <= self.now() { 0 } else { self.inner.clock.deadline_tick(d) });
         let (outcome, notify_driver) = self.inner.timers.lock().file(timer, tick);
         if notify_driver {
             self.inner.reactor.notify();

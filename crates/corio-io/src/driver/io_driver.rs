@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use super::{DriverShared, IoHandle, TimerState};
 use crate::catch::drop_caught;
-use crate::loom::Mutex;
+use crate::loom::{AtomicU64, Mutex};
 use crate::reactor::Reactor;
 use crate::time::call_soon::CallSoonQueue;
 use crate::time::clock::Clock;
-use crate::time::entry::Notify;
+use crate::time::entry::{Notify, TimerSlot};
 
 /// The driver: implements [`corio_sched::Driver`].
 pub struct IoDriver {
@@ -31,6 +31,7 @@ pub fn new_driver(paused: bool) -> io::Result<(IoDriver, IoHandle)> {
     let inner = Arc::new(DriverShared {
         clock: Clock::new(paused),
         timers: Mutex::new(TimerState::new()),
+        timers_elapsed: AtomicU64::new(0),
         reactor: Reactor::new()?,
         call_soon: Arc::new(CallSoonQueue::new()),
         #[cfg(not(corio_loom))]
@@ -54,12 +55,16 @@ impl corio_sched::Driver for IoDriver {
     /// the whole runtime — so they are dropped now, outside the locks, and
     /// sockets still open learn that the driver is gone.
     fn shutdown(&self) {
-        let timers = self.inner.timers.lock().wheel.drain();
+        let timers = {
+            let mut state = self.inner.timers.lock();
+            state.shut_down = true;
+            self.inner.publish_elapsed(&state);
+            state.wheel.drain()
+        };
         // Marks each timer fired (so a late `cancel` finds nothing to do) and
         // takes its waker or closure out, to drop after the lock.
-        let notifies: Vec<Notify> = timers.iter().map(|t| t.fire()).collect();
+        let notifies: Vec<Notify> = timers.into_iter().map(TimerSlot::fire).collect();
         let callbacks = self.inner.call_soon.take_all();
-        drop(timers);
         // Rule 6: one panicking destructor must not skip the others nor
         // the reactor's shutdown below.
         notifies.into_iter().for_each(drop_caught);

@@ -1,8 +1,13 @@
-//! One timer's shared state, and the protocol between the thread that
-//! fires timers and the futures that wait for them; and [`CallbackState`],
-//! the run-or-cancel state of a callback a timer (or `call_soon`) carries.
+//! What the wheel holds for a timer ([`TimerSlot`]); one timer's shared
+//! state, and the protocol between the thread that fires timers and the
+//! futures that wait for them; and [`CallbackState`], the run-or-cancel
+//! state of a callback a timer (or `call_soon`) carries.
 //!
 //! # Rules
+//!
+//! Rules 1–3 are for timers with shared state (`Timeout`, whose handle
+//! can move it from another task, and `call_later`); rule 4 for a
+//! `Sleep`, which has one owner and so needs no allocation.
 //!
 //! 1. `state` is `IDLE` (not in the wheel), `PENDING` (in the wheel under
 //!    `key`) or `FIRED`. Every change of `state` and of `key` happens while
@@ -17,6 +22,20 @@
 //!    waiter sees `FIRED` or the firer sees the waker: no lost wake-up.
 //! 3. A fired timer's notification (a waker, or a callback for the
 //!    `call_soon` queue) is run after the wheel lock is released.
+//! 4. A `Sleep`'s wheel node holds its waker ([`TimerSlot::Sleep`]). After
+//!    every poll of the wheel, under the lock, the driver publishes the
+//!    wheel's `elapsed` tick (`DriverShared::timers_elapsed`); every timer
+//!    whose tick is `<=` it has fired (wheel rules 1 and 4). So a sleep
+//!    reads the published tick without the lock: at or past its own tick
+//!    it is done. Below it, the sleep is pending, and if the waker it
+//!    registered last will wake the polling task, there is nothing to do
+//!    (the fire, which happens before the publication, wakes that waker
+//!    after it). Otherwise it takes the lock, re-checks the wheel's tick
+//!    there (exact under the lock) and swaps the waker in its node. Only
+//!    the owning sleep takes its node out (reset, drop), and only while
+//!    the wheel's tick under the lock is below its own: so its key always
+//!    names its own node. At shutdown the wheel is drained and the
+//!    published tick is `u64::MAX`: every sleep is done.
 
 use std::fmt;
 use std::task::{Context, Poll, Waker};
@@ -86,9 +105,28 @@ pub(crate) struct TimerShared {
     notify: Mutex<Notify>,
 }
 
-/// The wheel as the time driver keeps it: entries point at their shared
-/// state.
-pub(crate) type TimerWheel = Wheel<Arc<TimerShared>>;
+/// What the wheel holds for one timer.
+#[derive(Debug)]
+pub(crate) enum TimerSlot {
+    /// A `Sleep`'s timer: the waker to wake (rule 4).
+    Sleep(Option<Waker>),
+    /// A timer with shared state (rules 1–3).
+    Shared(Arc<TimerShared>),
+}
+
+impl TimerSlot {
+    /// Fires a timer the wheel gave up: marks shared state fired (rule 2)
+    /// and hands back the notification to run after the lock (rule 3).
+    pub(crate) fn fire(self) -> Notify {
+        match self {
+            TimerSlot::Sleep(waker) => waker.map_or(Notify::Empty, Notify::Waker),
+            TimerSlot::Shared(shared) => shared.fire(),
+        }
+    }
+}
+
+/// The wheel as the time driver keeps it.
+pub(crate) type TimerWheel = Wheel<TimerSlot>;
 
 /// `true` if a timer was fired by this call (its notification is returned).
 #[must_use]
@@ -141,7 +179,7 @@ impl TimerShared {
             _ => {}
         }
         let Some(tick) = tick else { return Insert::Pending };
-        match wheel.insert(tick, this.clone()) {
+        match wheel.insert(tick, TimerSlot::Shared(this.clone())) {
             Ok(key) => {
                 // ORDERING: Relaxed: rule 1, the wheel lock orders every
                 // access to `key`.
@@ -167,7 +205,7 @@ impl TimerShared {
         // ORDERING: Relaxed: rule 1.
         let key = key_from_usize(this.key.load(Ordering::Relaxed));
         let removed = wheel.remove(key);
-        debug_assert!(Arc::ptr_eq(&removed, this));
+        debug_assert!(matches!(&removed, TimerSlot::Shared(s) if Arc::ptr_eq(s, this)));
         this.state.store(IDLE, Ordering::SeqCst);
     }
 

@@ -1,70 +1,140 @@
-//! `sleep`, `sleep_until` and the timer entry they are built on.
+//! `sleep` and `sleep_until`: a timer with one owner, whose wheel node
+//! holds its waker (`time/entry.rs`, rule 4).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
 use crate::driver::IoHandle;
-use crate::loom::Arc;
-use crate::time::entry::{Notify, TimerShared};
-
-/// A timer owned by one future; dropping it takes it out of the wheel.
-pub(crate) struct TimerEntry {
-    handle: IoHandle,
-    shared: Arc<TimerShared>,
-}
-
-impl TimerEntry {
-    /// A timer filed for `deadline` (`None`: not filed yet).
-    pub(crate) fn new(handle: IoHandle, deadline: Option<Instant>) -> TimerEntry {
-        TimerEntry::new_at(handle, deadline, |h| h.now())
-    }
-
-    /// `new` with the clock read by `now` (see `IoHandle::reset_timer_at`).
-    fn new_at(handle: IoHandle, deadline: Option<Instant>, now: impl FnOnce(&IoHandle) -> Instant) -> TimerEntry {
-        let shared = TimerShared::new(Notify::Empty);
-        handle.reset_timer_at(&shared, deadline, || now(&handle));
-        TimerEntry { handle, shared }
-    }
-
-    pub(crate) fn handle(&self) -> &IoHandle {
-        &self.handle
-    }
-
-    pub(crate) fn poll_fired(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.shared.poll_fired(cx)
-    }
-
-    pub(crate) fn is_fired(&self) -> bool {
-        self.shared.is_fired()
-    }
-
-    /// Moves the deadline; `false` if the timer had fired.
-    pub(crate) fn reset(&self, deadline: Option<Instant>) -> bool {
-        self.handle.reset_timer(&self.shared, deadline)
-    }
-
-    pub(crate) fn cancel(&self) {
-        if !self.shared.is_fired() {
-            self.handle.cancel_timer(&self.shared);
-        }
-    }
-}
-
-impl Drop for TimerEntry {
-    fn drop(&mut self) {
-        self.cancel();
-    }
-}
+use crate::time::entry::TimerSlot;
+use crate::time::wheel::Key;
 
 /// The future of [`sleep`] and [`sleep_until`]: ready once its deadline
 /// has passed on the runtime's clock (never before).
 pub struct Sleep {
     deadline: Instant,
     /// `None` when the deadline had already passed at creation.
-    entry: Option<TimerEntry>,
+    timer: Option<SleepTimer>,
+}
+
+/// A sleep's timer: a node in the wheel that holds the waker, and no
+/// shared state (`time/entry.rs`, rule 4), so filing it allocates nothing.
+struct SleepTimer {
+    handle: IoHandle,
+    /// The tick the node is filed at.
+    tick: u64,
+    /// The node, while `tick` is ahead of the wheel's.
+    key: Key,
+    /// The tick was seen reached: the node is gone.
+    done: bool,
+    /// The waker in the node, as its (data, vtable) addresses: a re-poll by
+    /// the same task needs no lock. The node's clone keeps the waker's data
+    /// alive, so no other waker can have these addresses meanwhile.
+    registered: (usize, usize),
+}
+
+/// A waker's identity: what `Waker::will_wake` compares.
+fn waker_id(waker: &Waker) -> (usize, usize) {
+    (waker.data() as usize, std::ptr::from_ref(waker.vtable()) as usize)
+}
+
+impl SleepTimer {
+    /// Files a timer at `deadline`'s tick; `None` if that tick was reached.
+    fn new(handle: IoHandle, deadline: Instant) -> Option<SleepTimer> {
+        let tick = handle.inner.clock.deadline_tick(deadline);
+        let (key, notify_driver) = handle.inner.timers.lock().insert(tick, TimerSlot::Sleep(None));
+        if notify_driver {
+            handle.inner.reactor.notify();
+        }
+        let key = key.ok()?;
+        Some(SleepTimer { handle, tick, key, done: false, registered: (0, 0) })
+    }
+
+    /// Rule 4, the lock-free half: `true` once the tick was reached.
+    fn reached(&self) -> bool {
+        self.done || self.handle.inner.timers_elapsed() >= self.tick
+    }
+
+    /// Rule 4: `Ready` once fired; otherwise `cx`'s waker is in the node.
+    fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.reached() {
+            self.done = true;
+            return Poll::Ready(());
+        }
+        let id = waker_id(cx.waker());
+        if self.registered == id {
+            return Poll::Pending;
+        }
+        let replaced = {
+            let mut state = self.handle.inner.timers.lock();
+            if state.shut_down || state.wheel.elapsed() >= self.tick {
+                drop(state);
+                self.done = true;
+                return Poll::Ready(());
+            }
+            let TimerSlot::Sleep(waker) = state.wheel.get_mut(self.key) else {
+                unreachable!("a sleep's key names its own node (time/entry.rs, rule 4)")
+            };
+            waker.replace(cx.waker().clone())
+        };
+        self.registered = id;
+        // The old waker's destructor is foreign code: after the lock.
+        drop(replaced);
+        Poll::Pending
+    }
+
+    /// Rule 4: moves the node to `deadline`'s tick. `false` if the old tick
+    /// was reached (nothing changed) or the new one is (the node is gone).
+    fn reset(&mut self, deadline: Instant) -> bool {
+        if self.reached() {
+            return false;
+        }
+        let tick = self.handle.inner.clock.deadline_tick(deadline);
+        let (moved, notify_driver, dropped) = {
+            let mut state = self.handle.inner.timers.lock();
+            if state.shut_down || state.wheel.elapsed() >= self.tick {
+                (false, false, None)
+            } else {
+                let slot = state.wheel.remove(self.key);
+                match state.insert(tick, slot) {
+                    (Ok(key), notify) => {
+                        self.key = key;
+                        self.tick = tick;
+                        (true, notify, None)
+                    }
+                    (Err(slot), _) => (false, false, Some(slot)),
+                }
+            }
+        };
+        if notify_driver {
+            self.handle.inner.reactor.notify();
+        }
+        if dropped.is_some() {
+            // The new tick was reached: the node is out, this timer is over.
+            self.done = true;
+        }
+        drop(dropped);
+        moved
+    }
+}
+
+impl Drop for SleepTimer {
+    fn drop(&mut self) {
+        if self.reached() {
+            return;
+        }
+        let removed = {
+            let mut state = self.handle.inner.timers.lock();
+            if state.shut_down || state.wheel.elapsed() >= self.tick {
+                return;
+            }
+            state.wheel.remove(self.key)
+        };
+        // Its waker's destructor is foreign code: after the lock.
+        drop(removed);
+    }
 }
 
 impl fmt::Debug for Sleep {
@@ -83,8 +153,8 @@ impl Sleep {
     /// A sleep until `deadline` when the clock read `now` a moment ago: the
     /// clock is read once per sleep.
     fn new_at(handle: IoHandle, deadline: Instant, now: Instant) -> Sleep {
-        let entry = (deadline > now).then(|| TimerEntry::new_at(handle, Some(deadline), |_| now));
-        Sleep { deadline, entry }
+        let timer = if deadline > now { SleepTimer::new(handle, deadline) } else { None };
+        Sleep { deadline, timer }
     }
 
     /// When this sleep ends.
@@ -94,7 +164,7 @@ impl Sleep {
 
     /// `true` once the deadline has passed and the sleep is ready.
     pub fn is_elapsed(&self) -> bool {
-        self.entry.as_ref().is_none_or(TimerEntry::is_fired)
+        self.timer.as_ref().is_none_or(SleepTimer::reached)
     }
 
     /// Moves the deadline (the sleep becomes pending again if it is later
@@ -104,14 +174,11 @@ impl Sleep {
         // Move the pending timer in place; if it fired meanwhile (the check
         // and the wheel lock are not one step), `reset` refuses and we make
         // a fresh timer below, so the sleep never ends before `deadline`.
-        let moved = self
-            .entry
-            .as_ref()
-            .is_some_and(|e| !e.is_fired() && deadline > e.handle().now() && e.reset(Some(deadline)));
+        let moved = self.timer.as_mut().is_some_and(|t| !t.reached() && deadline > t.handle.now() && t.reset(deadline));
         if moved {
             return;
         }
-        let handle = self.entry.take().map(|e| e.handle().clone()).unwrap_or_else(IoHandle::current);
+        let handle = self.timer.take().map(|t| t.handle.clone()).unwrap_or_else(IoHandle::current);
         *self = Sleep::new(handle, deadline);
     }
 }
@@ -119,10 +186,10 @@ impl Sleep {
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(entry) = &self.entry else { return Poll::Ready(()) };
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(timer) = &mut self.timer else { return Poll::Ready(()) };
         let proceed = ready!(corio_sched::coop::poll_proceed(cx));
-        ready!(entry.poll_fired(cx));
+        ready!(timer.poll_fired(cx));
         proceed.made_progress();
         Poll::Ready(())
     }

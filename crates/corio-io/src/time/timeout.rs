@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::driver::IoHandle;
 use crate::loom::{Arc, AtomicBool, Mutex, Ordering};
-use crate::time::sleep::TimerEntry;
+use crate::time::entry::{Notify, TimerShared};
 
 /// The deadline of a [`Timeout`] passed before its future completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,48 @@ impl std::error::Error for TimeoutError {}
 impl From<TimeoutError> for std::io::Error {
     fn from(e: TimeoutError) -> std::io::Error {
         std::io::Error::new(std::io::ErrorKind::TimedOut, e)
+    }
+}
+
+/// A timeout's timer: shared state (`time/entry.rs`, rules 1–3), because
+/// a [`TimeoutHandle`] can move it from another task. Dropping it takes it
+/// out of the wheel.
+pub(crate) struct TimerEntry {
+    handle: IoHandle,
+    shared: Arc<TimerShared>,
+}
+
+impl TimerEntry {
+    /// A timer filed for `deadline` (`None`: not filed yet).
+    pub(crate) fn new(handle: IoHandle, deadline: Option<Instant>) -> TimerEntry {
+        let shared = TimerShared::new(Notify::Empty);
+        handle.reset_timer(&shared, deadline);
+        TimerEntry { handle, shared }
+    }
+
+    pub(crate) fn poll_fired(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.shared.poll_fired(cx)
+    }
+
+    pub(crate) fn is_fired(&self) -> bool {
+        self.shared.is_fired()
+    }
+
+    /// Moves the deadline; `false` if the timer had fired.
+    pub(crate) fn reset(&self, deadline: Option<Instant>) -> bool {
+        self.handle.reset_timer(&self.shared, deadline)
+    }
+
+    pub(crate) fn cancel(&self) {
+        if !self.shared.is_fired() {
+            self.handle.cancel_timer(&self.shared);
+        }
+    }
+}
+
+impl Drop for TimerEntry {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }
 

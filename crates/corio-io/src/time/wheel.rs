@@ -155,6 +155,15 @@ impl<T> Wheel<T> {
         &self.nodes[key.0].value
     }
 
+    /// The value of a waiting entry, to change in place.
+    ///
+    /// # Panics
+    ///
+    /// If `key` does not name an entry in the wheel.
+    pub fn get_mut(&mut self, key: Key) -> &mut T {
+        &mut self.nodes[key.0].value
+    }
+
     /// The tick at which [`poll`](Wheel::poll) next has work (firing or
     /// re-filing); `None` when empty.
     pub fn next_expiration(&self) -> Option<u64> {
