@@ -94,22 +94,26 @@ impl<T: AsFd> PollEvented<T> {
     /// `poll_io` as a future that takes its waker out of the source's
     /// waiter slot when dropped, so futures that give up (a timeout, a
     /// cancelled task) leave nothing behind.
-    pub(crate) async fn async_io<R>(&self, dir: Direction, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        let mut waiter = KeyedWaiter { io: &self.io, dir, key: None };
-        poll_fn(|cx| self.poll_io_keyed(cx, dir, Some(&mut waiter.key), &mut op, |_| false)).await
+    pub(crate) async fn async_io<R>(&self, dir: Direction, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.async_io_with(dir, op, |_| false).await
     }
 
-    /// `async_io` for an operation that moves up to `len` bytes: a partial
-    /// transfer clears readiness (see `poll_io_keyed`).
-    async fn async_io_bytes(
+    /// `async_io` with `poll_io_keyed`'s `short` predicate.
+    async fn async_io_with<R>(
         &self,
         dir: Direction,
-        len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> io::Result<usize> {
+        mut op: impl FnMut(&T) -> io::Result<R>,
+        short: impl Fn(&R) -> bool,
+    ) -> io::Result<R> {
         let mut waiter = KeyedWaiter { io: &self.io, dir, key: None };
-        poll_fn(|cx| self.poll_io_keyed(cx, dir, Some(&mut waiter.key), &mut op, |&n| n > 0 && n < len)).await
+        poll_fn(|cx| self.poll_io_keyed(cx, dir, Some(&mut waiter.key), &mut op, &short)).await
     }
+}
+
+/// `poll_io_keyed`'s `short` for an operation on a buffer of `len` bytes:
+/// it moved some bytes, but fewer than `len`.
+fn partial(len: usize) -> impl Fn(&usize) -> bool {
+    move |&n| n > 0 && n < len
 }
 
 /// Removes a socket future's waker from its source when the future ends.
@@ -134,22 +138,22 @@ where
 {
     /// Reads into `buf`; `Ok(0)` at end of stream.
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.poll_io_keyed(cx, Direction::Read, None, |s| io::Read::read(&mut &*s, buf), |&n| n > 0 && n < len)
+        let short = partial(buf.len());
+        self.poll_io_keyed(cx, Direction::Read, None, |s| io::Read::read(&mut &*s, buf), short)
     }
 
     /// Writes some of `buf`.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io_keyed(cx, Direction::Write, None, |s| io::Write::write(&mut &*s, buf), |&n| n > 0 && n < buf.len())
+        self.poll_io_keyed(cx, Direction::Write, None, |s| io::Write::write(&mut &*s, buf), partial(buf.len()))
     }
 
     pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let len = buf.len();
-        self.async_io_bytes(Direction::Read, len, |s| io::Read::read(&mut &*s, buf)).await
+        let short = partial(buf.len());
+        self.async_io_with(Direction::Read, |s| io::Read::read(&mut &*s, buf), short).await
     }
 
     pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.async_io_bytes(Direction::Write, buf.len(), |s| io::Write::write(&mut &*s, buf)).await
+        self.async_io_with(Direction::Write, |s| io::Write::write(&mut &*s, buf), partial(buf.len())).await
     }
     /// Writes all of `buf` (`WriteZero` if the socket stops taking bytes).
     pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {

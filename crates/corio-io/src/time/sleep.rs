@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
-use crate::driver::IoHandle;
+use crate::driver::{IoHandle, TimerState};
 use crate::time::entry::TimerSlot;
 use crate::time::wheel::Key;
 
@@ -57,6 +57,12 @@ impl SleepTimer {
         self.done || self.handle.inner.timers_elapsed() >= self.tick
     }
 
+    /// Rule 4 under the lock (exact there): the node is gone, fired or
+    /// drained at shutdown; otherwise `key` names it.
+    fn reached_locked(&self, state: &TimerState) -> bool {
+        state.shut_down || state.wheel.elapsed() >= self.tick
+    }
+
     /// Rule 4: `Ready` once fired; otherwise `cx`'s waker is in the node.
     fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.reached() {
@@ -69,7 +75,7 @@ impl SleepTimer {
         }
         let replaced = {
             let mut state = self.handle.inner.timers.lock();
-            if state.shut_down || state.wheel.elapsed() >= self.tick {
+            if self.reached_locked(&state) {
                 drop(state);
                 self.done = true;
                 return Poll::Ready(());
@@ -94,7 +100,7 @@ impl SleepTimer {
         let tick = self.handle.inner.clock.deadline_tick(deadline);
         let (moved, notify_driver, dropped) = {
             let mut state = self.handle.inner.timers.lock();
-            if state.shut_down || state.wheel.elapsed() >= self.tick {
+            if self.reached_locked(&state) {
                 (false, false, None)
             } else {
                 let slot = state.wheel.remove(self.key);
@@ -127,7 +133,7 @@ impl Drop for SleepTimer {
         }
         let removed = {
             let mut state = self.handle.inner.timers.lock();
-            if state.shut_down || state.wheel.elapsed() >= self.tick {
+            if self.reached_locked(&state) {
                 return;
             }
             state.wheel.remove(self.key)
@@ -174,7 +180,7 @@ impl Sleep {
         // Move the pending timer in place; if it fired meanwhile (the check
         // and the wheel lock are not one step), `reset` refuses and we make
         // a fresh timer below, so the sleep never ends before `deadline`.
-        let moved = self.timer.as_mut().is_some_and(|t| !t.reached() && deadline > t.handle.now() && t.reset(deadline));
+        let moved = self.timer.as_mut().is_some_and(|t| deadline > t.handle.now() && t.reset(deadline));
         if moved {
             return;
         }

@@ -32,33 +32,33 @@ impl From<TimeoutError> for std::io::Error {
 /// A timeout's timer: shared state (`time/entry.rs`, rules 1–3), because
 /// a [`TimeoutHandle`] can move it from another task. Dropping it takes it
 /// out of the wheel.
-pub(crate) struct TimerEntry {
+struct TimerEntry {
     handle: IoHandle,
     shared: Arc<TimerShared>,
 }
 
 impl TimerEntry {
     /// A timer filed for `deadline` (`None`: not filed yet).
-    pub(crate) fn new(handle: IoHandle, deadline: Option<Instant>) -> TimerEntry {
+    fn new(handle: IoHandle, deadline: Option<Instant>) -> TimerEntry {
         let shared = TimerShared::new(Notify::Empty);
         handle.reset_timer(&shared, deadline);
         TimerEntry { handle, shared }
     }
 
-    pub(crate) fn poll_fired(&self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_fired(&self, cx: &mut Context<'_>) -> Poll<()> {
         self.shared.poll_fired(cx)
     }
 
-    pub(crate) fn is_fired(&self) -> bool {
+    fn is_fired(&self) -> bool {
         self.shared.is_fired()
     }
 
     /// Moves the deadline; `false` if the timer had fired.
-    pub(crate) fn reset(&self, deadline: Option<Instant>) -> bool {
+    fn reset(&self, deadline: Option<Instant>) -> bool {
         self.handle.reset_timer(&self.shared, deadline)
     }
 
-    pub(crate) fn cancel(&self) {
+    fn cancel(&self) {
         if !self.shared.is_fired() {
             self.handle.cancel_timer(&self.shared);
         }
