@@ -310,6 +310,12 @@ fn fire_at(handle: &IoHandle, d: Duration) {
     handle.process_timers();
 }
 
+/// `fire_at` on a second thread (the parked worker), racing the model's.
+fn fire_on_thread(handle: &IoHandle, d: Duration) -> loom::thread::JoinHandle<()> {
+    let handle = handle.clone();
+    loom::thread::spawn(move || fire_at(&handle, d))
+}
+
 /// `Sleep::reset` racing the fire of the deadline it moves: whichever
 /// wins, the sleep never ends before its new deadline, and it does end
 /// at it (the timer is neither lost nor early).
@@ -319,10 +325,7 @@ fn sleep_reset_racing_its_fire_never_ends_before_the_new_deadline() {
         let (driver, handle) = new_driver(true).unwrap();
         let t0 = handle.now();
         let mut sleep = Sleep::new(handle.clone(), t0 + Duration::from_millis(5));
-        let firer = {
-            let handle = handle.clone();
-            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
-        };
+        let firer = fire_on_thread(&handle, Duration::from_millis(5));
         sleep.reset(t0 + Duration::from_millis(10));
         firer.join().unwrap();
         assert!(!sleep.is_elapsed(), "the sleep ended before its new deadline");
@@ -347,10 +350,7 @@ fn sleep_poll_racing_its_fire_is_woken_or_ready_never_early() {
         // Registered before the race: the same task's re-poll takes the
         // lock-free path.
         assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending(), "ready before its tick");
-        let firer = {
-            let handle = handle.clone();
-            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
-        };
+        let firer = fire_on_thread(&handle, Duration::from_millis(5));
         let first = Pin::new(&mut sleep).poll(&mut cx).is_ready();
         firer.join().unwrap();
         if !first {
@@ -372,10 +372,7 @@ fn sleep_waker_swap_racing_its_fire_never_loses_the_wake() {
         let mut sleep = Sleep::new(handle.clone(), t0 + Duration::from_millis(5));
         let (_old, old_waker) = count_waker();
         assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&old_waker)).is_pending());
-        let firer = {
-            let handle = handle.clone();
-            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
-        };
+        let firer = fire_on_thread(&handle, Duration::from_millis(5));
         let (count, waker) = count_waker();
         let ready = Pin::new(&mut sleep).poll(&mut Context::from_waker(&waker)).is_ready();
         firer.join().unwrap();
@@ -395,10 +392,7 @@ fn timeout_reschedule_racing_the_fire_moves_or_reports_expired() {
         let t0 = handle.now();
         let (first, later) = (t0 + Duration::from_millis(5), t0 + Duration::from_millis(10));
         let th = TimeoutHandle::new(handle.clone(), Some(first));
-        let firer = {
-            let handle = handle.clone();
-            loom::thread::spawn(move || fire_at(&handle, Duration::from_millis(5)))
-        };
+        let firer = fire_on_thread(&handle, Duration::from_millis(5));
         let moved = th.reschedule(Some(later));
         firer.join().unwrap();
         if moved {
