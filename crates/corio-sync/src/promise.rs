@@ -32,7 +32,7 @@ use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::loom::{Arc, Mutex, ReentrantMutex};
-use crate::waiters::{Key, WaitList, WakeList, report_panic};
+use crate::waiters::{Entry, WaitList, WakeList, report_panic};
 
 /// Runs done callbacks on an executor: it receives one boxed job per completion (or per
 /// callback added after completion) and must run it later, off the caller's stack.
@@ -54,7 +54,7 @@ type Callback<T> = Box<dyn FnOnce(&Promise<T>) + Send>;
 /// ```
 pub struct Promise<T> {
     cell: Arc<Cell<T>>,
-    key: Option<Key>,
+    key: Option<Entry<(), ()>>,
 }
 
 struct Cell<T> {
@@ -239,18 +239,19 @@ impl<T: Clone> Future for Promise<T> {
             Outcome::Done => Ok(()),
             Outcome::Cancelled => Err(Cancelled),
             Outcome::Pending => {
-                match this.key {
-                    Some(key) => {
-                        let _ = state.waiters.poll(key, cx);
-                    }
-                    None => this.key = Some(state.waiters.push_back((), Some(cx.waker().clone()))),
-                }
+                this.key = Some(match this.key.take() {
+                    // SAFETY: the entry was made by this cell's list. Still pending, so it has
+                    // not been notified: `poll` only updates the waker.
+                    Some(key) => unsafe { state.waiters.poll(key, cx) }.expect_err("notified while pending"),
+                    None => state.waiters.push_back((), Some(cx.waker().clone())),
+                });
                 return Poll::Pending;
             }
         };
         if let Some(key) = this.key.take() {
             // Rule 4: the entry was notified (or is dropped now); nothing to pass on.
-            let _ = state.waiters.cancel(key);
+            // SAFETY: the entry was made by this cell's list.
+            let _ = unsafe { state.waiters.cancel(key) };
         }
         drop(state);
         // Rule 5: the clone runs after the state lock is released.
@@ -262,7 +263,8 @@ impl<T> Drop for Promise<T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             // Rule 4.
-            let _ = self.cell.state.lock().waiters.cancel(key);
+            // SAFETY: the entry was made by this cell's list.
+            let _ = unsafe { self.cell.state.lock().waiters.cancel(key) };
         }
     }
 }

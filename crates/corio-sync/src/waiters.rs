@@ -1,44 +1,162 @@
 //! The waiter list every primitive of this crate queues its waiters on.
 //!
 //! A [`WaitList`] lives inside a primitive's state, behind that primitive's (short, never held
-//! across an `.await`) internal mutex. A waiting future owns a [`Key`] to its entry through a
+//! across an `.await`) internal mutex. A waiting future owns an [`Entry`] for its node through a
 //! [`Waiter`], which is where the cancel-safety logic lives, once for every primitive.
+//!
+//! The nodes live in an arena the list owns: pages that never move, so a node's address is
+//! stable for the list's lifetime. That lets a waiter collect what it was handed with one atomic
+//! load on its node, without taking the primitive's lock again, while the futures stay `Unpin`
+//! (the node is not inside them) and the nodes of one primitive stay close together in memory.
 //!
 //! # Protocol
 //!
-//! 1. An entry is created by the waiter (`push_back`) and freed only by the waiter: when it
-//!    consumes its grant (`poll` returning `Ready`) or when it is dropped (`cancel`). A notifier
-//!    never frees an entry, so a key is never reused while its waiter holds it.
-//! 2. An entry is either *waiting* (queued, FIFO, holding the waiter's request `W`) or *notified*
-//!    (off the queue, holding the grant `G` it was handed: a permit, an item, a wake-up).
-//!    Notifying moves the head from waiting to notified; nothing moves back.
-//! 3. A grant is handed over under the primitive's lock, so it belongs to the waiter from then
-//!    on: a concurrent `try_*` cannot take it.
-//! 4. A waiter dropped while waiting is unlinked; the primitive is told
-//!    ([`Waitable::left`]) because the head leaving may let the next waiter through.
+//! A node's `state` is one of:
+//!
+//! | state      | the node is                                       | its `data` belongs to  |
+//! |------------|---------------------------------------------------|------------------------|
+//! | `VACANT`   | free, holds nothing                               | the lock               |
+//! | `WAITING`  | linked in the queue, holds the request `W`        | the lock               |
+//! | `NOTIFIED` | unlinked, holds the grant `G`                     | its waiter             |
+//! | `POISONED` | unlinked, its request was lost to a user panic    | its waiter             |
+//!
+//! A node's `links` (queue and free-list pointers) are only ever touched under the lock.
+//!
+//! 1. An entry is created by its waiter (`push_back`, under the lock) and its node is given back
+//!    only through that entry: when the waiter collects its grant, or when it is dropped
+//!    (`cancel`). A notifier never makes a node reusable, so an entry's node is never reused
+//!    while its waiter holds it.
+//! 2. A notifier (under the lock) unlinks the head, moves the grant into its `data`, takes its
+//!    waker, puts the node on the free list, and last publishes `NOTIFIED` with `Release`. A
+//!    node on the free list is reused only once it is seen `VACANT` (with `Acquire`).
+//! 3. The waiter reads its node's state with `Acquire`. On `NOTIFIED` the grant is its own: it
+//!    takes it without the lock and publishes `VACANT` with `Release`, after which it never
+//!    touches the node again. So a concurrent `try_*` cannot take a grant, and a waiter woken
+//!    with one collects it without contending for the lock.
+//! 4. A waiter dropped while waiting is unlinked; the primitive is told ([`Waitable::left`])
+//!    because the head leaving may let the next waiter through.
 //! 5. A waiter dropped while notified returns its grant to the primitive
 //!    ([`Waitable::give_back`]), which passes it on to the next waiter or takes it back. So a
 //!    wake-up, permit or item is never lost by cancellation.
 //! 6. Wakers are collected into a [`WakeList`] under the lock and woken after it is released,
 //!    each behind `catch_unwind`: a panicking foreign waker is reported on stderr and the others
 //!    are still woken.
+//! 7. If turning a request into a grant panics (user code: a `PriorityQueue` item's `Ord` while a
+//!    getter refills from a blocked putter), the node is still unlinked, marked `POISONED` and
+//!    its waiter woken; its next poll panics with a message that names the cause, and the list
+//!    stays consistent for every other waiter.
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, Waker};
 
-use crate::loom::Mutex;
+use crate::loom::{AtomicUsize, Mutex, Ordering, UnsafeCell};
 
-const NIL: usize = usize::MAX;
+const VACANT: usize = 0;
+const WAITING: usize = 1;
+const NOTIFIED: usize = 2;
+const POISONED: usize = 3;
 
-/// The handle a waiter keeps to its entry (rule 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Key(usize);
+/// Nodes in the arena's first page; each later page doubles the total.
+const FIRST_PAGE: usize = 4;
 
-enum Slot<W, G> {
-    Waiting { waker: Option<Waker>, wait: W, prev: usize, next: usize },
-    Notified(G),
-    Vacant { next_free: usize },
+/// What a node holds (protocol table above).
+enum Value<W, G> {
+    Empty,
+    Waiting(W),
+    Granted(G),
+}
+
+/// The part of a node that follows the protocol's ownership column.
+struct Data<W, G> {
+    waker: Option<Waker>,
+    value: Value<W, G>,
+}
+
+/// Queue links while `WAITING`; `next` is the free-list link while on the free list.
+struct Links<W, G> {
+    prev: *const Node<W, G>,
+    next: *const Node<W, G>,
+}
+
+/// One cache line per node: a waiter collecting its grant must not contend with the notifier
+/// writing the next waiter's node.
+#[repr(align(64))]
+struct Node<W, G> {
+    /// `VACANT`, `WAITING`, `NOTIFIED` or `POISONED` (protocol above).
+    state: AtomicUsize,
+    links: UnsafeCell<Links<W, G>>,
+    data: UnsafeCell<Data<W, G>>,
+}
+
+impl<W, G> Node<W, G> {
+    fn new() -> Self {
+        Self {
+            state: AtomicUsize::new(VACANT),
+            links: UnsafeCell::new(Links { prev: ptr::null(), next: ptr::null() }),
+            data: UnsafeCell::new(Data { waker: None, value: Value::Empty }),
+        }
+    }
+}
+
+/// A waiter's handle to its node (rule 1). Not `Clone`: the one handle is consumed when the
+/// node is given back.
+pub(crate) struct Entry<W, G>(NonNull<Node<W, G>>);
+
+// SAFETY: an entry is a pointer into its list's arena; through it the waiter takes its grant
+// (rule 3) or, under the lock, its request: both may move to another thread (`W, G: Send`).
+unsafe impl<W: Send, G: Send> Send for Entry<W, G> {}
+// SAFETY: `&Entry` offers nothing (every operation takes the entry by value or `&mut`).
+unsafe impl<W: Send, G: Send> Sync for Entry<W, G> {}
+
+impl<W, G> Entry<W, G> {
+    /// Rule 3: the grant, without the lock, if this entry was notified; `Err(self)` otherwise.
+    ///
+    /// # Panics
+    /// If the request was lost to a panic in user code (rule 7).
+    ///
+    /// # Safety
+    /// The list that made this entry is still alive.
+    pub(crate) unsafe fn try_collect(self) -> Result<G, Self> {
+        // SAFETY: the arena outlives the entry (caller), and a node is only reused once we
+        // publish `VACANT` (rule 2), which happens below, as our last access.
+        let node = unsafe { self.0.as_ref() };
+        // ORDERING: Acquire pairs with the notifier's Release (rule 3).
+        match node.state.load(Ordering::Acquire) {
+            // SAFETY: we saw `NOTIFIED` with Acquire: `data` is ours alone (rule 3).
+            NOTIFIED => Ok(unsafe { vacate_granted(node) }),
+            POISONED => {
+                // ORDERING: Release hands the node back to the list (rule 2).
+                node.state.store(VACANT, Ordering::Release);
+                panic!(
+                    "user code (e.g. a PriorityQueue item's `Ord`) panicked while this queued request was being served; whether it took effect is unknown"
+                )
+            }
+            _ => Err(self),
+        }
+    }
+}
+
+impl<W, G> fmt::Debug for Entry<W, G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Entry").field(&self.0).finish()
+    }
+}
+
+/// Takes the grant of a node seen `NOTIFIED` and hands the node back (rule 3).
+///
+/// # Safety
+/// The caller is the node's waiter and loaded `NOTIFIED` with `Acquire`.
+unsafe fn vacate_granted<W, G>(node: &Node<W, G>) -> G {
+    // SAFETY: the caller's contract: the notifier's last access happened before its Release.
+    let value = node.data.with_mut(|d| unsafe { core::mem::replace(&mut (*d).value, Value::Empty) });
+    // ORDERING: Release: our read of `data` happens before the list reuses the node (rule 2).
+    node.state.store(VACANT, Ordering::Release);
+    match value {
+        Value::Granted(g) => g,
+        _ => unreachable!("a notified waiter node holds no grant"),
+    }
 }
 
 /// What a cancelled entry held (rules 4 and 5).
@@ -48,21 +166,42 @@ pub(crate) enum Removed<W, G> {
     Waiting(W),
     /// The waiter had been handed this grant.
     Notified(G),
+    /// The request was lost to a panic in user code (rule 7).
+    Lost,
 }
 
-/// A FIFO list of waiters stored in a slab: O(1) push, notify and cancel.
+/// A FIFO list of waiters: O(1) push, notify and cancel; nodes in a stable arena.
 pub(crate) struct WaitList<W, G> {
-    slots: Vec<Slot<W, G>>,
-    head: usize,
-    tail: usize,
-    free: usize,
+    /// The arena: pages never move or shrink while the list lives.
+    pages: Vec<Box<[Node<W, G>]>>,
+    /// Nodes of the last page not handed out yet.
+    fresh: usize,
+    head: *const Node<W, G>,
+    tail: *const Node<W, G>,
+    free_head: *const Node<W, G>,
+    free_tail: *const Node<W, G>,
+    /// Nodes on the free list (some may still await their waiter's collection).
+    free_len: usize,
     waiting: usize,
 }
+
+// SAFETY: the list owns its nodes and is only reached under its primitive's lock; it moves
+// requests, grants and wakers between threads, which `W: Send` and `G: Send` allow.
+unsafe impl<W: Send, G: Send> Send for WaitList<W, G> {}
 
 impl<W, G> WaitList<W, G> {
     /// An empty list (does not allocate).
     pub(crate) const fn new() -> Self {
-        Self { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, waiting: 0 }
+        Self {
+            pages: Vec::new(),
+            fresh: 0,
+            head: ptr::null(),
+            tail: ptr::null(),
+            free_head: ptr::null(),
+            free_tail: ptr::null(),
+            free_len: 0,
+            waiting: 0,
+        }
     }
 
     /// Whether no entry is waiting (notified entries do not count).
@@ -78,49 +217,69 @@ impl<W, G> WaitList<W, G> {
     }
 
     /// Queues a new waiting entry at the back.
-    pub(crate) fn push_back(&mut self, wait: W, waker: Option<Waker>) -> Key {
-        let slot = Slot::Waiting { waker, wait, prev: self.tail, next: NIL };
-        let idx = if self.free == NIL {
-            self.slots.push(slot);
-            self.slots.len() - 1
-        } else {
-            let idx = self.free;
-            let Slot::Vacant { next_free } = self.slots[idx] else {
-                unreachable!("free list points at an occupied slot")
-            };
-            self.free = next_free;
-            self.slots[idx] = slot;
-            idx
-        };
-        match self.tail {
-            NIL => self.head = idx,
-            t => self.set_next(t, idx),
+    pub(crate) fn push_back(&mut self, wait: W, waker: Option<Waker>) -> Entry<W, G> {
+        let node = self.alloc();
+        let n = node_ref(node);
+        // SAFETY: a vacant node's cells belong to the lock we hold (rule 2).
+        n.data.with_mut(|d| unsafe { *d = Data { waker, value: Value::Waiting(wait) } });
+        let tail = self.tail;
+        // SAFETY: links are only touched under the lock, which we hold.
+        n.links.with_mut(|l| unsafe { *l = Links { prev: tail, next: ptr::null() } });
+        match tail.is_null() {
+            true => self.head = node,
+            false => set_next(tail, node),
         }
-        self.tail = idx;
+        self.tail = node;
         self.waiting += 1;
-        Key(idx)
+        // ORDERING: read by the waiter (its own write) or under the lock; nothing is published.
+        n.state.store(WAITING, Ordering::Relaxed);
+        Entry(NonNull::from(n))
     }
 
     /// The request of the first waiting entry.
     #[inline]
     pub(crate) fn front(&self) -> Option<&W> {
-        match self.slots.get(self.head) {
-            Some(Slot::Waiting { wait, .. }) => Some(wait),
+        if self.head.is_null() {
+            return None;
+        }
+        // SAFETY: `&self` means we hold the lock, which owns a waiting node's data; the borrow
+        // ends before the lock can be released.
+        let value = node_ref(self.head).data.with(|d| unsafe { &(*d).value });
+        match value {
+            Value::Waiting(w) => Some(w),
             _ => None,
         }
     }
 
     /// Notifies the first waiting entry with `grant(request)`; `false` if none waits (rule 2).
     pub(crate) fn notify_front(&mut self, grant: impl FnOnce(W) -> G, wake: &mut WakeList) -> bool {
-        if self.head == NIL {
+        let head = self.head;
+        if head.is_null() {
             return false;
         }
-        let idx = self.head;
-        let (waker, wait) = self.unlink(idx);
-        self.slots[idx] = Slot::Notified(grant(wait));
+        let n = node_ref(head);
+        // SAFETY: a waiting node's data belongs to the lock we hold.
+        let wait = n.data.with_mut(|d| match unsafe { core::mem::replace(&mut (*d).value, Value::Empty) } {
+            Value::Waiting(w) => w,
+            _ => unreachable!("a waiting node holds no request"),
+        });
+        // The node stays linked while user code in `grant` runs: a panic poisons it (rule 7).
+        let guard = PoisonOnUnwind { list: self, node: head };
+        let granted = grant(wait);
+        core::mem::forget(guard);
+        self.unlink(head);
+        // SAFETY: as above; this is the notifier's last access to `data` (rule 2).
+        let waker = n.data.with_mut(|d| unsafe {
+            (*d).value = Value::Granted(granted);
+            (*d).waker.take()
+        });
         if let Some(w) = waker {
             wake.push(w);
         }
+        self.release(head);
+        // ORDERING: Release publishes the grant to the waiter's Acquire (rule 3). The waiter may
+        // hand the node back right after: nothing below touches it.
+        n.state.store(NOTIFIED, Ordering::Release);
         true
     }
 
@@ -133,71 +292,159 @@ impl<W, G> WaitList<W, G> {
         n
     }
 
-    /// The waiter's poll: its grant if notified (freeing the entry), else stores the new waker.
-    pub(crate) fn poll(&mut self, key: Key, cx: &Context<'_>) -> Poll<G> {
-        match &mut self.slots[key.0] {
-            Slot::Waiting { waker, .. } => {
-                match waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => *waker = Some(cx.waker().clone()),
-                }
-                Poll::Pending
-            }
-            Slot::Notified(_) => match self.vacate(key.0) {
-                Slot::Notified(g) => Poll::Ready(g),
-                _ => unreachable!(),
-            },
-            Slot::Vacant { .. } => unreachable!("polled a freed waiter entry"),
-        }
-    }
-
-    /// Removes the entry of a dropped waiter and returns what it held (rules 4, 5).
-    pub(crate) fn cancel(&mut self, key: Key) -> Removed<W, G> {
-        if let Slot::Waiting { .. } = self.slots[key.0] {
-            let (_, wait) = self.unlink(key.0);
-            self.vacate(key.0);
-            return Removed::Waiting(wait);
-        }
-        match self.vacate(key.0) {
-            Slot::Notified(g) => Removed::Notified(g),
-            _ => unreachable!("cancelled a freed waiter entry"),
-        }
-    }
-
-    fn set_next(&mut self, idx: usize, to: usize) {
-        if let Slot::Waiting { next, .. } = &mut self.slots[idx] {
-            *next = to;
-        }
-    }
-
-    fn set_prev(&mut self, idx: usize, to: usize) {
-        if let Slot::Waiting { prev, .. } = &mut self.slots[idx] {
-            *prev = to;
-        }
-    }
-
-    /// Takes a waiting entry off the queue, leaving a placeholder the caller overwrites.
-    fn unlink(&mut self, idx: usize) -> (Option<Waker>, W) {
-        let slot = core::mem::replace(&mut self.slots[idx], Slot::Vacant { next_free: NIL });
-        let Slot::Waiting { waker, wait, prev, next } = slot else {
-            unreachable!("unlinked an entry that is not waiting")
+    /// The waiter's poll under the lock: its grant if notified (giving the node back), else
+    /// stores the new waker.
+    ///
+    /// # Safety
+    /// `entry` was made by this list's `push_back`.
+    pub(crate) unsafe fn poll(&mut self, entry: Entry<W, G>, cx: &Context<'_>) -> Result<G, Entry<W, G>> {
+        // SAFETY: our list is alive (we are it).
+        let entry = match unsafe { entry.try_collect() } {
+            Ok(g) => return Ok(g),
+            Err(entry) => entry,
         };
-        match prev {
-            NIL => self.head = next,
-            p => self.set_next(p, next),
+        let n = node_ref(entry.0.as_ptr());
+        // SAFETY: not notified, and only a notify moves it on under the lock we hold: it is
+        // waiting, so its data belongs to the lock.
+        n.data.with_mut(|d| match unsafe { &mut (*d).waker } {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        });
+        Err(entry)
+    }
+
+    /// Removes the entry of a dropped waiter and returns what it held (rules 4, 5, 7).
+    ///
+    /// # Safety
+    /// `entry` was made by this list's `push_back`.
+    pub(crate) unsafe fn cancel(&mut self, entry: Entry<W, G>) -> Removed<W, G> {
+        let node = entry.0.as_ptr().cast_const();
+        let n = node_ref(node);
+        // ORDERING: Acquire pairs with the notifier's Release (rule 3).
+        match n.state.load(Ordering::Acquire) {
+            // SAFETY: we saw `NOTIFIED` with Acquire, for the entry's waiter.
+            NOTIFIED => Removed::Notified(unsafe { vacate_granted(n) }),
+            POISONED => {
+                // ORDERING: Release hands the node back (rule 2).
+                n.state.store(VACANT, Ordering::Release);
+                Removed::Lost
+            }
+            state => {
+                debug_assert_eq!(state, WAITING, "cancelled an entry whose node was given back");
+                self.unlink(node);
+                // SAFETY: waiting, so its data belongs to the lock we hold.
+                let data = n
+                    .data
+                    .with_mut(|d| unsafe { core::mem::replace(&mut *d, Data { waker: None, value: Value::Empty }) });
+                self.release(node);
+                // ORDERING: only read under the lock from now on (rule 2).
+                n.state.store(VACANT, Ordering::Relaxed);
+                match data.value {
+                    Value::Waiting(w) => Removed::Waiting(w),
+                    _ => unreachable!("a waiting node holds no request"),
+                }
+            }
         }
-        match next {
-            NIL => self.tail = prev,
-            n => self.set_prev(n, prev),
+    }
+
+    /// A node for a new entry: a free one its last waiter has given back, else a fresh one.
+    ///
+    /// A fresh node is taken only when no free node is vacant, so the arena never holds more
+    /// nodes than were ever in use at once (rounded up to its doubling pages). Nodes still
+    /// awaiting their waiter are rotated to the back; the scan is short in practice (a
+    /// notified waiter collects at its next poll) and at most the free list's length.
+    fn alloc(&mut self) -> *const Node<W, G> {
+        for _ in 0..self.free_len {
+            let node = self.free_head;
+            self.free_len -= 1;
+            self.free_head = next_of(node);
+            if self.free_head.is_null() {
+                self.free_tail = ptr::null();
+            }
+            // ORDERING: Acquire pairs with the waiter's Release of `VACANT` (rule 3): its last
+            // read of the node happens before we reuse it.
+            if node_ref(node).state.load(Ordering::Acquire) == VACANT {
+                return node;
+            }
+            // Its waiter has not collected yet: keep it for later.
+            self.release(node);
+        }
+        if self.fresh == 0 {
+            let len = self.pages.last().map_or(FIRST_PAGE, |p| p.len() * 2);
+            self.pages.push((0..len).map(|_| Node::new()).collect());
+            self.fresh = len;
+        }
+        let page = self.pages.last().expect("a page was just added");
+        self.fresh -= 1;
+        &page[page.len() - 1 - self.fresh]
+    }
+
+    /// Puts a node at the back of the free list (it is reused once seen `VACANT`).
+    fn release(&mut self, node: *const Node<W, G>) {
+        // SAFETY: links are only touched under the lock, which we hold.
+        node_ref(node).links.with_mut(|l| unsafe { (*l).next = ptr::null() });
+        match self.free_tail.is_null() {
+            true => self.free_head = node,
+            false => set_next(self.free_tail, node),
+        }
+        self.free_tail = node;
+        self.free_len += 1;
+    }
+
+    /// Takes a waiting node off the queue.
+    fn unlink(&mut self, node: *const Node<W, G>) {
+        // SAFETY: links are only touched under the lock, which we hold.
+        let Links { prev, next } = node_ref(node).links.with(|l| unsafe { ptr::read(l) });
+        match prev.is_null() {
+            true => self.head = next,
+            false => set_next(prev, next),
+        }
+        match next.is_null() {
+            true => self.tail = prev,
+            // SAFETY: as above.
+            false => node_ref(next).links.with_mut(|l| unsafe { (*l).prev = prev }),
         }
         self.waiting -= 1;
-        (waker, wait)
     }
+}
 
-    fn vacate(&mut self, idx: usize) -> Slot<W, G> {
-        let old = core::mem::replace(&mut self.slots[idx], Slot::Vacant { next_free: self.free });
-        self.free = idx;
-        old
+/// Borrows a node of a live list's arena.
+#[inline(always)]
+fn node_ref<'n, W, G>(node: *const Node<W, G>) -> &'n Node<W, G> {
+    // SAFETY: every caller passes a node of a list it holds (so its arena is alive), and the
+    // borrow does not outlive that list.
+    unsafe { &*node }
+}
+
+fn next_of<W, G>(node: *const Node<W, G>) -> *const Node<W, G> {
+    // SAFETY: links are only touched under the lock, which the list's caller holds.
+    node_ref(node).links.with(|l| unsafe { (*l).next })
+}
+
+fn set_next<W, G>(node: *const Node<W, G>, to: *const Node<W, G>) {
+    // SAFETY: links are only touched under the lock, which the list's caller holds.
+    node_ref(node).links.with_mut(|l| unsafe { (*l).next = to });
+}
+
+/// Rule 7: while user code turns the head's request into a grant, a panic unlinks the head,
+/// marks it `POISONED` and wakes its waiter.
+struct PoisonOnUnwind<'l, W, G> {
+    list: &'l mut WaitList<W, G>,
+    node: *const Node<W, G>,
+}
+
+impl<W, G> Drop for PoisonOnUnwind<'_, W, G> {
+    fn drop(&mut self) {
+        self.list.unlink(self.node);
+        let n = node_ref(self.node);
+        // SAFETY: still under the lock (the panic unwinds through the caller's guard later).
+        let waker = n.data.with_mut(|d| unsafe { (*d).waker.take() });
+        self.list.release(self.node);
+        // ORDERING: Release, as for `NOTIFIED` (rule 2).
+        n.state.store(POISONED, Ordering::Release);
+        if let Some(w) = waker {
+            wake_caught(w);
+        }
     }
 }
 
@@ -307,7 +554,7 @@ pub(crate) trait Waitable<Side = ()> {
 /// The part of a waiting future that owns its list entry; dropping it applies rules 4 and 5.
 pub(crate) struct Waiter<'a, Q: Waitable<Side>, Side = ()> {
     q: &'a Q,
-    key: Option<Key>,
+    entry: Option<Entry<Q::Wait, Q::Grant>>,
     _side: PhantomData<fn() -> Side>,
 }
 
@@ -315,14 +562,14 @@ impl<'a, Q: Waitable<Side>, Side> Waiter<'a, Q, Side> {
     /// A waiter that has not polled yet.
     #[inline]
     pub(crate) const fn new(q: &'a Q) -> Self {
-        Self { q, key: None, _side: PhantomData }
+        Self { q, entry: None, _side: PhantomData }
     }
 
     /// A waiter queued right now, before its first poll (used where registering must happen
     /// before some other step, e.g. `Condition::wait` releasing the mutex).
     pub(crate) fn queued(q: &'a Q, state: &mut Q::State, wait: Q::Wait) -> Self {
-        let key = Q::list(state).push_back(wait, None);
-        Self { q, key: Some(key), _side: PhantomData }
+        let entry = Q::list(state).push_back(wait, None);
+        Self { q, entry: Some(entry), _side: PhantomData }
     }
 
     /// The primitive this waiter waits on.
@@ -333,7 +580,7 @@ impl<'a, Q: Waitable<Side>, Side> Waiter<'a, Q, Side> {
 
     /// Polls. On the first poll `first` runs under the lock and either finishes at once
     /// (`Ok`) or returns the request to queue (`Err`); once notified, `granted` turns the grant
-    /// into the output.
+    /// into the output, collected without the lock (rule 3).
     #[inline]
     pub(crate) fn poll<O>(
         &mut self,
@@ -341,20 +588,28 @@ impl<'a, Q: Waitable<Side>, Side> Waiter<'a, Q, Side> {
         first: impl FnOnce(&mut Q::State, &mut WakeList) -> Result<O, Q::Wait>,
         granted: impl FnOnce(Q::Grant) -> O,
     ) -> Poll<O> {
+        if let Some(entry) = self.entry.take() {
+            // SAFETY: the entry is our primitive's, which outlives us (`&'a Q`).
+            match unsafe { entry.try_collect() } {
+                Ok(g) => return Poll::Ready(granted(g)),
+                Err(entry) => self.entry = Some(entry),
+            }
+        }
         let mut wake = WakeList::new();
         let mut state = self.q.state().lock();
-        let out = match self.key {
-            Some(key) => match Q::list(&mut state).poll(key, cx) {
-                Poll::Ready(g) => {
-                    self.key = None;
-                    Poll::Ready(granted(g))
+        let out = match self.entry.take() {
+            // SAFETY: the entry was made by this primitive's list.
+            Some(entry) => match unsafe { Q::list(&mut state).poll(entry, cx) } {
+                Ok(g) => Poll::Ready(granted(g)),
+                Err(entry) => {
+                    self.entry = Some(entry);
+                    Poll::Pending
                 }
-                Poll::Pending => Poll::Pending,
             },
             None => match first(&mut state, &mut wake) {
                 Ok(out) => Poll::Ready(out),
                 Err(wait) => {
-                    self.key = Some(Q::list(&mut state).push_back(wait, Some(cx.waker().clone())));
+                    self.entry = Some(Q::list(&mut state).push_back(wait, Some(cx.waker().clone())));
                     Poll::Pending
                 }
             },
@@ -370,21 +625,22 @@ impl<'a, Q: Waitable<Side>, Side> Waiter<'a, Q, Side> {
         self.poll(cx, |_, _| unreachable!("waiter was queued"), |g| g)
     }
 
-    /// Whether this waiter has an entry in the list.
+    /// Whether this waiter has an entry in the list (waiting, or notified and not collected).
     #[inline]
     pub(crate) fn is_queued(&self) -> bool {
-        self.key.is_some()
+        self.entry.is_some()
     }
 }
 
 impl<Q: Waitable<Side>, Side> Drop for Waiter<'_, Q, Side> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
+        let Some(entry) = self.entry.take() else {
             return;
         };
         let mut wake = WakeList::new();
         let mut state = self.q.state().lock();
-        let removed = Q::list(&mut state).cancel(key);
+        // SAFETY: the entry was made by this primitive's list.
+        let removed = unsafe { Q::list(&mut state).cancel(entry) };
         let leftover = match removed {
             Removed::Waiting(w) => {
                 self.q.left(&mut state, &w, &mut wake);
@@ -394,6 +650,7 @@ impl<Q: Waitable<Side>, Side> Drop for Waiter<'_, Q, Side> {
                 self.q.give_back(&mut state, g, &mut wake);
                 None
             }
+            Removed::Lost => None,
         };
         drop(state);
         drop(leftover);
@@ -403,6 +660,114 @@ impl<Q: Waitable<Side>, Side> Drop for Waiter<'_, Q, Side> {
 
 impl<Q: Waitable<Side>, Side> fmt::Debug for Waiter<'_, Q, Side> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Waiter").field("queued", &self.key.is_some()).finish()
+        f.debug_struct("Waiter").field("queued", &self.entry.is_some()).finish()
+    }
+}
+
+#[cfg(all(test, not(corio_loom)))]
+mod tests {
+    use std::collections::VecDeque;
+    use std::task::{Context, Waker};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// A new waiter queues its request.
+        Push,
+        /// The head is granted `request * 10`.
+        Notify,
+        /// The `i`-th live entry (mod count) polls: lock-free, then under the lock.
+        Poll(usize),
+        /// The `i`-th live entry (mod count) is dropped.
+        Cancel(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            Just(Op::Push),
+            Just(Op::Notify),
+            any::<usize>().prop_map(Op::Poll),
+            any::<usize>().prop_map(Op::Cancel)
+        ]
+    }
+
+    proptest! {
+        /// The list against a model: FIFO grants, each grant collected or returned exactly once,
+        /// and an arena no larger than twice the most entries ever live at once (plus a page).
+        #[test]
+        fn wait_list_matches_a_fifo_model(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut list = WaitList::<u32, u32>::new();
+            let cx = Context::from_waker(Waker::noop());
+            // (request, entry) of live entries; `granted` mirrors what the model handed out.
+            let mut live: Vec<(u32, Entry<u32, u32>)> = Vec::new();
+            let mut queue: VecDeque<u32> = VecDeque::new();
+            let mut granted: Vec<u32> = Vec::new();
+            let (mut next, mut most_live) = (0u32, 0usize);
+            let mut wake = WakeList::new();
+            for op in ops {
+                match op {
+                    Op::Push => {
+                        live.push((next, list.push_back(next, None)));
+                        queue.push_back(next);
+                        next += 1;
+                    }
+                    Op::Notify => {
+                        let expect = queue.pop_front();
+                        let mut seen = None;
+                        prop_assert_eq!(list.notify_front(|w| { seen = Some(w); w * 10 }, &mut wake), expect.is_some());
+                        prop_assert_eq!(seen, expect);
+                        granted.extend(expect);
+                    }
+                    Op::Poll(i) if !live.is_empty() => {
+                        let (req, entry) = live.swap_remove(i % live.len());
+                        let was_granted = granted.contains(&req);
+                        // SAFETY: the entry is this list's, which is alive.
+                        let entry = match unsafe { entry.try_collect() } {
+                            Ok(g) => {
+                                prop_assert!(was_granted);
+                                prop_assert_eq!(g, req * 10);
+                                granted.retain(|&r| r != req);
+                                continue;
+                            }
+                            Err(entry) => entry,
+                        };
+                        prop_assert!(!was_granted);
+                        // SAFETY: as above.
+                        let entry = unsafe { list.poll(entry, &cx) };
+                        prop_assert!(entry.is_err());
+                        live.push((req, entry.unwrap_err()));
+                    }
+                    Op::Cancel(i) if !live.is_empty() => {
+                        let (req, entry) = live.swap_remove(i % live.len());
+                        // SAFETY: the entry is this list's.
+                        match unsafe { list.cancel(entry) } {
+                            Removed::Waiting(w) => {
+                                prop_assert_eq!(w, req);
+                                queue.retain(|&r| r != req);
+                            }
+                            Removed::Notified(g) => {
+                                prop_assert_eq!(g, req * 10);
+                                granted.retain(|&r| r != req);
+                            }
+                            Removed::Lost => prop_assert!(false, "nothing panicked"),
+                        }
+                    }
+                    Op::Poll(_) | Op::Cancel(_) => {}
+                }
+                prop_assert_eq!(list.len(), queue.len());
+                prop_assert_eq!(list.front().copied(), queue.front().copied());
+                most_live = most_live.max(live.len());
+                let arena: usize = list.pages.iter().map(|p| p.len()).sum();
+                prop_assert!(arena < 2 * most_live + FIRST_PAGE, "arena {} for at most {} live", arena, most_live);
+            }
+            for (_, entry) in live {
+                // SAFETY: the entry is this list's.
+                let _ = unsafe { list.cancel(entry) };
+            }
+            prop_assert!(list.is_empty());
+        }
     }
 }

@@ -149,3 +149,52 @@ fn panicking_waker_loses_no_other_wakeup() {
     assert!(set.is_ok(), "a waker's panic unwound into Event::set");
     assert_eq!(count.count(), 1, "the waiter after the panicking one was never woken");
 }
+
+/// An item whose `Ord` panics once `PANIC_ORD` is set.
+#[derive(Debug, PartialEq, Eq)]
+struct TouchyOrd(u32);
+
+static PANIC_ORD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl PartialOrd for TouchyOrd {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TouchyOrd {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        assert!(!PANIC_ORD.load(Ordering::SeqCst), "TouchyOrd::cmp panics on purpose");
+        self.0.cmp(&other.0)
+    }
+}
+
+/// Waiter-list rule 7: when a getter refills the queue from a blocked putter and the item's
+/// `Ord` panics, the getter's caller sees that panic, the putter's next poll panics with a
+/// message naming the cause (it does not hang), and the queue keeps serving everyone else.
+#[test]
+fn priority_queue_panicking_ord_while_serving_a_putter_poisons_only_that_put() {
+    within_time("a panicking Ord while a putter is served", || {
+        let q = corio_sync::PriorityQueue::new(2);
+        q.put_nowait(TouchyOrd(1)).unwrap();
+        q.put_nowait(TouchyOrd(2)).unwrap();
+        let mut put = q.put(TouchyOrd(3));
+        assert!(poll_once(&mut put).is_pending());
+        PANIC_ORD.store(true, Ordering::SeqCst);
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.get_nowait()));
+        PANIC_ORD.store(false, Ordering::SeqCst);
+        assert!(got.is_err(), "the refill's Ord panic reaches the getter");
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll_once(&mut put)));
+        let msg = polled.expect_err("the poisoned put panics").downcast::<&str>().map(|s| s.to_string());
+        assert!(msg.unwrap().contains("panicked while this queued request was being served"));
+        drop(put);
+        // The queue still works for others: a new put and gets go through.
+        let mut left = Vec::new();
+        while let Ok(item) = q.get_nowait() {
+            left.push(item.0);
+        }
+        assert!(!left.is_empty());
+        q.put_nowait(TouchyOrd(9)).unwrap();
+        assert_eq!(q.get_nowait().unwrap(), TouchyOrd(9));
+    });
+}

@@ -86,3 +86,49 @@ fn semaphore_fast_path_never_overtakes_a_queued_waiter() {
         assert_eq!(s.available_permits(), 0);
     });
 }
+
+/// Waiter-list rules 2-3: a notified waiter collects its grant without the lock while a
+/// newcomer queues and may reuse a node from the free list. The newcomer never takes over the
+/// node before its waiter has read the grant (loom checks the node's cell), and no permit is
+/// lost or duplicated.
+#[test]
+fn semaphore_lock_free_collect_vs_node_reuse_keeps_every_permit() {
+    loom::model(|| {
+        let s = Arc::new(Semaphore::new(0));
+        let s0 = s.clone();
+        let mut a = Box::pin(async move { s0.acquire().await.forget() });
+        assert!(poll_once(a.as_mut()).is_pending());
+        let s1 = s.clone();
+        let releaser = thread::spawn(move || s1.add_permits(2));
+        let s2 = s.clone();
+        // Queues (reusing `a`'s node if it is free by then) or takes the second permit at once.
+        let newcomer = thread::spawn(move || block_on(s2.acquire()).forget());
+        // Collects lock-free once notified.
+        block_on(a);
+        releaser.join().unwrap();
+        newcomer.join().unwrap();
+        assert_eq!(s.available_permits(), 0);
+    });
+}
+
+/// Rule 3 against rule 4: a notified waiter dropped (not polled) gives its permit back under
+/// the lock while another waiter's lock-free collect runs; both permits end up accounted for.
+#[test]
+fn semaphore_notified_waiter_dropped_while_another_collects_loses_nothing() {
+    loom::model(|| {
+        let s = Arc::new(Semaphore::new(0));
+        let (s0, s1) = (s.clone(), s.clone());
+        let mut a = Box::pin(async move { s0.acquire().await.forget() });
+        let mut b = Box::pin(async move { s1.acquire().await.forget() });
+        assert!(poll_once(a.as_mut()).is_pending());
+        assert!(poll_once(b.as_mut()).is_pending());
+        let s2 = s.clone();
+        let releaser = thread::spawn(move || s2.add_permits(1));
+        let dropper = thread::spawn(move || drop(a));
+        // `b` gets the permit directly (a was dropped first) or through `a`'s give-back.
+        block_on(b);
+        releaser.join().unwrap();
+        dropper.join().unwrap();
+        assert_eq!(s.available_permits(), 0);
+    });
+}
