@@ -633,10 +633,19 @@ impl<'a, Q: Waitable<Side>, Side> Waiter<'a, Q, Side> {
 }
 
 impl<Q: Waitable<Side>, Side> Drop for Waiter<'_, Q, Side> {
+    #[inline]
     fn drop(&mut self) {
-        let Some(entry) = self.entry.take() else {
-            return;
-        };
+        // Most waiters finish without ever queueing: keep their drop to one inlined check.
+        if let Some(entry) = self.entry.take() {
+            self.cancel(entry);
+        }
+    }
+}
+
+impl<Q: Waitable<Side>, Side> Waiter<'_, Q, Side> {
+    /// Rules 4 and 5, for a waiter dropped with an entry.
+    #[cold]
+    fn cancel(&self, entry: Entry<Q::Wait, Q::Grant>) {
         let mut wake = WakeList::new();
         let mut state = self.q.state().lock();
         // SAFETY: the entry was made by this primitive's list.
