@@ -239,12 +239,12 @@ impl<T: Clone> Future for Promise<T> {
             Outcome::Done => Ok(()),
             Outcome::Cancelled => Err(Cancelled),
             Outcome::Pending => {
-                this.key = Some(match this.key.take() {
+                match this.key {
                     // SAFETY: the entry was made by this cell's list. Still pending, so it has
                     // not been notified: `poll` only updates the waker.
-                    Some(key) => unsafe { state.waiters.poll(key, cx) }.expect_err("notified while pending"),
-                    None => state.waiters.push_back((), Some(cx.waker().clone())),
-                });
+                    Some(_) => assert!(unsafe { state.waiters.poll(&mut this.key, cx) }.is_none()),
+                    None => this.key = Some(state.waiters.push_back((), Some(cx.waker().clone()))),
+                }
                 return Poll::Pending;
             }
         };

@@ -292,25 +292,28 @@ impl<W, G> WaitList<W, G> {
         n
     }
 
-    /// The waiter's poll under the lock: its grant if notified (giving the node back), else
-    /// stores the new waker.
+    /// The waiter's poll under the lock: its grant if notified (taking the entry out of `slot`
+    /// and giving the node back), else stores the new waker. The entry is back in `slot` before
+    /// any waker code runs, so a panicking waker `clone` leaves it for the waiter's `Drop`.
     ///
     /// # Safety
-    /// `entry` was made by this list's `push_back`.
-    pub(crate) unsafe fn poll(&mut self, entry: Entry<W, G>, cx: &Context<'_>) -> Result<G, Entry<W, G>> {
+    /// `slot` holds an entry made by this list's `push_back`.
+    pub(crate) unsafe fn poll(&mut self, slot: &mut Option<Entry<W, G>>, cx: &Context<'_>) -> Option<G> {
+        let entry = slot.take().expect("WaitList::poll without an entry");
         // SAFETY: our list is alive (we are it).
         let entry = match unsafe { entry.try_collect() } {
-            Ok(g) => return Ok(g),
+            Ok(g) => return Some(g),
             Err(entry) => entry,
         };
         let n = node_ref(entry.0.as_ptr());
+        *slot = Some(entry);
         // SAFETY: not notified, and only a notify moves it on under the lock we hold: it is
         // waiting, so its data belongs to the lock.
         n.data.with_mut(|d| match unsafe { &mut (*d).waker } {
             Some(w) if w.will_wake(cx.waker()) => {}
             slot => *slot = Some(cx.waker().clone()),
         });
-        Err(entry)
+        None
     }
 
     /// Removes the entry of a dropped waiter and returns what it held (rules 4, 5, 7).
@@ -597,14 +600,11 @@ impl<'a, Q: Waitable<Side>, Side> Waiter<'a, Q, Side> {
         }
         let mut wake = WakeList::new();
         let mut state = self.q.state().lock();
-        let out = match self.entry.take() {
+        let out = match self.entry {
             // SAFETY: the entry was made by this primitive's list.
-            Some(entry) => match unsafe { Q::list(&mut state).poll(entry, cx) } {
-                Ok(g) => Poll::Ready(granted(g)),
-                Err(entry) => {
-                    self.entry = Some(entry);
-                    Poll::Pending
-                }
+            Some(_) => match unsafe { Q::list(&mut state).poll(&mut self.entry, cx) } {
+                Some(g) => Poll::Ready(granted(g)),
+                None => Poll::Pending,
             },
             None => match first(&mut state, &mut wake) {
                 Ok(out) => Poll::Ready(out),
@@ -745,9 +745,11 @@ mod tests {
                         };
                         prop_assert!(!was_granted);
                         // SAFETY: as above.
-                        let entry = unsafe { list.poll(entry, &cx) };
-                        prop_assert!(entry.is_err());
-                        live.push((req, entry.unwrap_err()));
+                        let mut slot = Some(entry);
+                        // SAFETY: as above.
+                        let polled = unsafe { list.poll(&mut slot, &cx) };
+                        prop_assert!(polled.is_none());
+                        live.push((req, slot.expect("a waiting entry stays in its slot")));
                     }
                     Op::Cancel(i) if !live.is_empty() => {
                         let (req, entry) = live.swap_remove(i % live.len());

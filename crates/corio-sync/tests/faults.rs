@@ -198,3 +198,37 @@ fn priority_queue_panicking_ord_while_serving_a_putter_poisons_only_that_put() {
         assert_eq!(q.get_nowait().unwrap(), TouchyOrd(9));
     });
 }
+
+/// A waker whose `clone` panics.
+fn panicking_clone_waker() -> std::task::Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+    fn clone(_: *const ()) -> RawWaker {
+        panic!("this waker's clone panics on purpose")
+    }
+    fn noop(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+    // SAFETY: every vtable function ignores the data pointer.
+    unsafe { std::task::Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+}
+
+/// A queued waiter re-polled with a waker whose `clone` panics keeps its entry: dropping it
+/// afterwards unlinks it, so the lock goes to the next waiter instead of to a lost entry.
+#[test]
+fn mutex_waiter_whose_waker_clone_panics_still_leaves_the_queue() {
+    within_time("a waker clone panicking under the list", || {
+        let m = corio_sync::Mutex::new(0u32);
+        let guard = m.try_lock().unwrap();
+        let mut first = m.lock();
+        assert!(poll_once(&mut first).is_pending());
+        let waker = panicking_clone_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| std::pin::Pin::new(&mut first).poll(&mut cx)));
+        assert!(polled.is_err(), "the waker's clone panicked");
+        drop(first);
+        let mut second = m.lock();
+        assert!(poll_once(&mut second).is_pending());
+        drop(guard);
+        assert!(poll_once(&mut second).is_ready(), "the lock reached the next waiter");
+    });
+}
