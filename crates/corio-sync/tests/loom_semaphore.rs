@@ -3,12 +3,22 @@
 
 mod loom_support;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::Poll;
 
 use corio_sync::Semaphore;
 use loom::sync::Arc;
 use loom::thread;
 use loom_support::{block_on, poll_once};
+
+/// An `acquire` of one permit (kept forever once granted), polled once: it is queued.
+fn queued_acquire(s: &Arc<Semaphore>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    let s = s.clone();
+    let mut a: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move { s.acquire().await.forget() });
+    assert!(poll_once(a.as_mut()).is_pending());
+    a
+}
 
 #[test]
 fn semaphore_acquire_cancel_vs_release_strands_no_permit() {
@@ -36,10 +46,8 @@ fn semaphore_acquire_cancel_vs_release_strands_no_permit() {
 fn semaphore_granted_waiter_cancelled_passes_permit_to_blocked_waiter() {
     loom::model(|| {
         let s = Arc::new(Semaphore::new(0));
-        let s0 = s.clone();
-        let mut a = Box::pin(async move { s0.acquire().await.forget() });
         // `a` queues first, so a release goes to it before the blocked waiter.
-        assert!(poll_once(a.as_mut()).is_pending());
+        let a = queued_acquire(&s);
         let s1 = s.clone();
         let blocked = thread::spawn(move || block_on(s1.acquire()).forget());
         let canceller = thread::spawn(move || drop(a));
@@ -74,9 +82,7 @@ fn semaphore_fast_release_vs_queueing_acquirer_never_strands_it() {
 fn semaphore_fast_path_never_overtakes_a_queued_waiter() {
     loom::model(|| {
         let s = Arc::new(Semaphore::new(0));
-        let s0 = s.clone();
-        let mut a = Box::pin(async move { s0.acquire().await.forget() });
-        assert!(poll_once(a.as_mut()).is_pending());
+        let a = queued_acquire(&s);
         let s1 = s.clone();
         let releaser = thread::spawn(move || s1.add_permits(1));
         // Whenever this runs, the permit belongs to the queued waiter.
@@ -95,9 +101,7 @@ fn semaphore_fast_path_never_overtakes_a_queued_waiter() {
 fn semaphore_lock_free_collect_vs_node_reuse_keeps_every_permit() {
     loom::model(|| {
         let s = Arc::new(Semaphore::new(0));
-        let s0 = s.clone();
-        let mut a = Box::pin(async move { s0.acquire().await.forget() });
-        assert!(poll_once(a.as_mut()).is_pending());
+        let a = queued_acquire(&s);
         let s1 = s.clone();
         let releaser = thread::spawn(move || s1.add_permits(2));
         let s2 = s.clone();
@@ -117,11 +121,8 @@ fn semaphore_lock_free_collect_vs_node_reuse_keeps_every_permit() {
 fn semaphore_notified_waiter_dropped_while_another_collects_loses_nothing() {
     loom::model(|| {
         let s = Arc::new(Semaphore::new(0));
-        let (s0, s1) = (s.clone(), s.clone());
-        let mut a = Box::pin(async move { s0.acquire().await.forget() });
-        let mut b = Box::pin(async move { s1.acquire().await.forget() });
-        assert!(poll_once(a.as_mut()).is_pending());
-        assert!(poll_once(b.as_mut()).is_pending());
+        let a = queued_acquire(&s);
+        let b = queued_acquire(&s);
         let s2 = s.clone();
         let releaser = thread::spawn(move || s2.add_permits(1));
         let dropper = thread::spawn(move || drop(a));
