@@ -16,7 +16,9 @@
 //!    nobody barges past the queue.
 //! 3. Unlocking is one CAS `LOCKED -> 0`; if `QUEUED` is set it fails and the owner takes the
 //!    internal lock and hands the lock to the first waiter: `LOCKED` stays set, the waiter is
-//!    notified and becomes the owner (FIFO hand-over).
+//!    notified and becomes the owner (FIFO hand-over). The new owner collects the hand-over
+//!    without the internal lock: the old owner's writes to `T` happen before its reads through
+//!    the wait list's `NOTIFIED` Release/Acquire pair (waiter-list rule 3).
 //! 4. While `LOCKED` is set and the internal lock is held, only the owner changes the state
 //!    word, so it may `store` instead of CAS.
 //! 5. A waiter dropped after being handed the lock owns it, so it unlocks (rule 3) in its drop
@@ -150,7 +152,8 @@ impl<T> Mutex<T> {
     fn hand_over(&self, list: &mut WaitList<(), ()>, wake: &mut WakeList) {
         if list.notify_front(|()| (), wake) {
             if list.is_empty() {
-                // ORDERING: rule 4; the new owner synchronises through the internal lock.
+                // ORDERING: rule 4; the new owner synchronises through the `NOTIFIED`
+                // Release/Acquire of its node (rule 3), not through this word.
                 self.state.store(LOCKED, Ordering::Relaxed);
             }
         } else {

@@ -61,6 +61,9 @@ const POISONED: usize = 3;
 /// Nodes in the arena's first page; each later page doubles the total.
 const FIRST_PAGE: usize = 4;
 
+/// How many free nodes a push looks at for a vacant one before taking a fresh node.
+const ALLOC_SCAN: usize = 8;
+
 /// What a node holds (protocol table above).
 enum Value<W, G> {
     Empty,
@@ -264,7 +267,7 @@ impl<W, G> WaitList<W, G> {
             _ => unreachable!("a waiting node holds no request"),
         });
         // The node stays linked while user code in `grant` runs: a panic poisons it (rule 7).
-        let guard = PoisonOnUnwind { list: self, node: head };
+        let guard = PoisonOnUnwind { list: self, node: head, wake };
         let granted = grant(wait);
         core::mem::forget(guard);
         self.unlink(head);
@@ -352,12 +355,15 @@ impl<W, G> WaitList<W, G> {
 
     /// A node for a new entry: a free one its last waiter has given back, else a fresh one.
     ///
-    /// A fresh node is taken only when no free node is vacant, so the arena never holds more
-    /// nodes than were ever in use at once (rounded up to its doubling pages). Nodes still
-    /// awaiting their waiter are rotated to the back; the scan is short in practice (a
-    /// notified waiter collects at its next poll) and at most the free list's length.
+    /// Free nodes still awaiting their waiter (notified, not yet collected) are rotated to the
+    /// back. At most [`ALLOC_SCAN`] are looked at, so a push costs O(1) under the lock even
+    /// right after an `Event::set` released thousands of nodes whose tasks have not run yet.
+    /// A fresh node is taken only when that many free nodes all belong to live waiters, and the
+    /// rotation brings any vacant nodes behind them to the front for the next push, so the
+    /// arena stays proportional to the most entries (waiting or uncollected) ever live at once;
+    /// the proptest below checks it stays under twice that, plus a page.
     fn alloc(&mut self) -> *const Node<W, G> {
-        for _ in 0..self.free_len {
+        for _ in 0..self.free_len.min(ALLOC_SCAN) {
             let node = self.free_head;
             self.free_len -= 1;
             self.free_head = next_of(node);
@@ -430,10 +436,12 @@ fn set_next<W, G>(node: *const Node<W, G>, to: *const Node<W, G>) {
 }
 
 /// Rule 7: while user code turns the head's request into a grant, a panic unlinks the head,
-/// marks it `POISONED` and wakes its waiter.
+/// marks it `POISONED` and queues its waker on the caller's [`WakeList`], which wakes it after
+/// the lock is released (rule 6): a waker that re-enters the primitive must not deadlock.
 struct PoisonOnUnwind<'l, W, G> {
     list: &'l mut WaitList<W, G>,
     node: *const Node<W, G>,
+    wake: &'l mut WakeList,
 }
 
 impl<W, G> Drop for PoisonOnUnwind<'_, W, G> {
@@ -446,7 +454,7 @@ impl<W, G> Drop for PoisonOnUnwind<'_, W, G> {
         // ORDERING: Release, as for `NOTIFIED` (rule 2).
         n.state.store(POISONED, Ordering::Release);
         if let Some(w) = waker {
-            wake_caught(w);
+            self.wake.push(w);
         }
     }
 }
@@ -464,6 +472,10 @@ impl<W, G> fmt::Debug for WaitList<W, G> {
 }
 
 /// Wakers collected under a lock, woken after it is released (rule 6).
+///
+/// Declared before the lock guard, so that if user code panics while the lock is held the
+/// guard unlocks first and this list's `Drop` then wakes what it collected: no waker is lost
+/// to an unwind.
 pub(crate) struct WakeList {
     inline: [Option<Waker>; 4],
     len: usize,
@@ -506,6 +518,14 @@ impl WakeList {
         // Every slot is `None` and `rest` owns no allocation (it is only pushed to once the
         // inline slots are full, and was taken above): there is nothing left to drop.
         std::mem::forget(self);
+    }
+}
+
+impl Drop for WakeList {
+    /// Only reached when a panic unwinds past a list that was never woken.
+    #[cold]
+    fn drop(&mut self) {
+        self.inline.iter_mut().filter_map(Option::take).chain(self.rest.drain(..)).for_each(wake_caught);
     }
 }
 
@@ -681,6 +701,62 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    fn arena_len(list: &WaitList<u32, u32>) -> usize {
+        list.pages.iter().map(|p| p.len()).sum()
+    }
+
+    /// After a mass notify whose waiters have not collected yet, a push looks at a few free
+    /// nodes and takes a fresh one instead of scanning them all under the lock; once they have
+    /// collected, pushes reuse their nodes.
+    #[test]
+    fn push_after_a_mass_notify_does_not_scan_every_uncollected_node() {
+        let mut list = WaitList::<u32, u32>::new();
+        let mut wake = WakeList::new();
+        let entries: Vec<_> = (0..1000).map(|i| list.push_back(i, None)).collect();
+        assert_eq!(list.notify_all(|w| w, &mut wake), 1000);
+        let unused = list.fresh;
+        // The last one collected: vacant, but behind 999 uncollected nodes.
+        let mut entries = entries.into_iter();
+        let last = entries.next_back().unwrap();
+        // SAFETY: the entry is this list's, which is alive.
+        assert_eq!(unsafe { last.try_collect() }.ok(), Some(999));
+        let fresh = list.push_back(1000, None);
+        assert_eq!(list.fresh, unused - 1, "a fresh node, not a scan of 999 nodes");
+        for (i, e) in entries.enumerate() {
+            // SAFETY: as above.
+            assert_eq!(unsafe { e.try_collect() }.ok(), Some(i as u32));
+        }
+        let grown = arena_len(&list);
+        let again: Vec<_> = (0..500).map(|i| list.push_back(i, None)).collect();
+        assert_eq!(arena_len(&list), grown, "collected nodes are reused");
+        for e in again.into_iter().chain([fresh]) {
+            // SAFETY: as above.
+            let _ = unsafe { list.cancel(e) };
+        }
+        wake.wake_all();
+    }
+
+    /// A `WakeList` dropped without `wake_all` (a panic unwinding past it) still wakes.
+    #[test]
+    fn wake_list_dropped_by_an_unwind_still_wakes() {
+        struct Count(std::sync::atomic::AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let count = std::sync::Arc::new(Count(std::sync::atomic::AtomicUsize::new(0)));
+        let got = std::panic::catch_unwind(|| {
+            let mut wake = WakeList::new();
+            for _ in 0..6 {
+                wake.push(Waker::from(count.clone()));
+            }
+            panic!("user code panics while wakers are collected");
+        });
+        assert!(got.is_err());
+        assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 6);
+    }
 
     #[derive(Debug, Clone)]
     enum Op {

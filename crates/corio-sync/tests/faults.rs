@@ -154,7 +154,10 @@ fn panicking_waker_loses_no_other_wakeup() {
 #[derive(Debug, PartialEq, Eq)]
 struct TouchyOrd(u32);
 
-static PANIC_ORD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+thread_local! {
+    /// Per thread, so tests running side by side do not trip each other's items.
+    static PANIC_ORD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 impl PartialOrd for TouchyOrd {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -164,7 +167,7 @@ impl PartialOrd for TouchyOrd {
 
 impl Ord for TouchyOrd {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        assert!(!PANIC_ORD.load(Ordering::SeqCst), "TouchyOrd::cmp panics on purpose");
+        assert!(!PANIC_ORD.get(), "TouchyOrd::cmp panics on purpose");
         self.0.cmp(&other.0)
     }
 }
@@ -180,9 +183,9 @@ fn priority_queue_panicking_ord_while_serving_a_putter_poisons_only_that_put() {
         q.put_nowait(TouchyOrd(2)).unwrap();
         let mut put = q.put(TouchyOrd(3));
         assert!(poll_once(&mut put).is_pending());
-        PANIC_ORD.store(true, Ordering::SeqCst);
+        PANIC_ORD.set(true);
         let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.get_nowait()));
-        PANIC_ORD.store(false, Ordering::SeqCst);
+        PANIC_ORD.set(false);
         assert!(got.is_err(), "the refill's Ord panic reaches the getter");
         let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll_once(&mut put)));
         let msg = polled.expect_err("the poisoned put panics").downcast::<&str>().map(|s| s.to_string());
@@ -196,6 +199,41 @@ fn priority_queue_panicking_ord_while_serving_a_putter_poisons_only_that_put() {
         assert!(!left.is_empty());
         q.put_nowait(TouchyOrd(9)).unwrap();
         assert_eq!(q.get_nowait().unwrap(), TouchyOrd(9));
+    });
+}
+
+/// The poisoned putter's waker runs after the queue's internal lock is released, so a waker
+/// that re-enters the queue (here: reads its size) does not deadlock; before, rule 7 woke it
+/// under the lock.
+#[test]
+fn priority_queue_poisoned_putter_is_woken_outside_the_lock() {
+    struct ReEnter {
+        q: Arc<corio_sync::PriorityQueue<TouchyOrd>>,
+        seen: Mutex<Option<usize>>,
+    }
+    impl std::task::Wake for ReEnter {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            *self.seen.lock().unwrap() = Some(self.q.qsize());
+        }
+    }
+    within_time("a poisoned putter's waker re-entering the queue", || {
+        let q = Arc::new(corio_sync::PriorityQueue::new(2));
+        q.put_nowait(TouchyOrd(1)).unwrap();
+        q.put_nowait(TouchyOrd(2)).unwrap();
+        let waker = Arc::new(ReEnter { q: q.clone(), seen: Mutex::new(None) });
+        let mut put = q.put(TouchyOrd(3));
+        let std_waker = std::task::Waker::from(waker.clone());
+        let mut cx = std::task::Context::from_waker(&std_waker);
+        assert!(std::pin::Pin::new(&mut put).poll(&mut cx).is_pending());
+        PANIC_ORD.set(true);
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.get_nowait()));
+        PANIC_ORD.set(false);
+        assert!(got.is_err(), "the refill's Ord panic reaches the getter");
+        assert!(waker.seen.lock().unwrap().is_some(), "the poisoned putter was woken, after the unlock");
+        drop(put);
     });
 }
 
