@@ -4,7 +4,7 @@
 //! # Rules
 //!
 //! 1. Each worker's counters (`polls`, `steals`, `parks`, `busy_ns`,
-//!    `busy_since`, `parked`, `current`) are written only by that worker, with
+//!    `busy_since`, `parked`, `current`, `solo_queued`) are written only by that worker, with
 //!    a Relaxed load and a Relaxed store (no read-modify-write, no lock), in
 //!    its own cache line. Readers (snapshots, the debug watchdog) load them
 //!    Relaxed: a counter is a monotonic number, not a publication of data.
@@ -20,7 +20,10 @@
 //! 3. Live tasks and spawned tasks are counted by the task registry, under
 //!    the shard lock spawn already takes: nothing is added to the spawn path.
 //! 4. Gauges (queue depths, blocking pool, I/O sources, timers) are read from
-//!    the structures that hold them when the snapshot is taken.
+//!    the structures that hold them when the snapshot is taken; the one
+//!    exception is a single worker's private run queue (`worker.rs`,
+//!    `SoloQueue`), which no other thread may touch: its owner mirrors its
+//!    length into `solo_queued` (rule 1).
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -44,6 +47,8 @@ pub(crate) struct WorkerMetrics {
     busy_seq: AtomicU64,
     /// Debug mode only: the id of the task being polled, 0 between polls.
     pub(crate) current: AtomicU64,
+    /// Tasks in the private run queue of a runtime's only worker (rule 4).
+    pub(crate) solo_queued: AtomicU64,
     /// Debug mode's slow-poll threshold (read-only after build): when set,
     /// polls take the observed path.
     pub(crate) slow_poll: Option<Duration>,
@@ -60,6 +65,7 @@ impl WorkerMetrics {
             parked: AtomicBool::new(false),
             busy_seq: AtomicU64::new(0),
             current: AtomicU64::new(0),
+            solo_queued: AtomicU64::new(0),
             slow_poll,
         }
     }

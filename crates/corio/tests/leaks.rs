@@ -69,7 +69,11 @@ fn assert_no_leak(name: &str, scenario: impl FnOnce()) {
 }
 
 fn rt() -> corio::Runtime {
-    corio::Builder::new().worker_threads(2).blocking_keep_alive(Duration::from_millis(1)).build().unwrap()
+    rt_with(2)
+}
+
+fn rt_with(workers: usize) -> corio::Runtime {
+    corio::Builder::new().worker_threads(workers).blocking_keep_alive(Duration::from_millis(1)).build().unwrap()
 }
 
 const N: usize = 10_000;
@@ -116,6 +120,25 @@ fn nothing_leaks_once_the_runtime_and_its_handles_are_gone() {
             }
         });
 
+        assert_no_leak("tasks queued on a single worker at shutdown", || {
+            let rt = rt_with(1);
+            let (tx, rx) = std::sync::mpsc::channel();
+            rt.spawn(async move {
+                for _ in 0..N {
+                    let data = vec![0u8; 16];
+                    corio::create_task(async move { drop(data) }).detach();
+                }
+                tx.send(()).unwrap();
+                // The only worker is busy while the runtime shuts down: the
+                // children are still in its private queue when it exits.
+                std::thread::sleep(Duration::from_millis(50));
+                never().await
+            })
+            .detach();
+            rx.recv().unwrap();
+            drop(rt);
+        });
+
         assert_no_leak("handles held across shutdown", || {
             let rt = rt();
             let tasks: Vec<_> = (0..N).map(|_| rt.spawn(never())).collect();
@@ -136,7 +159,12 @@ fn nothing_leaks_once_the_runtime_and_its_handles_are_gone() {
                 for _ in 0..N {
                     let t = corio::create_task(async { vec![1u8; 16] });
                     t.cancel();
-                    assert!(t.await.unwrap_err().is_cancelled());
+                    // Nearly always cancelled unpolled; but should the OS stall
+                    // this worker for a LIFO watch period, the parked worker
+                    // rescues the child from its slot and may run it first.
+                    if let Err(e) = t.await {
+                        assert!(e.is_cancelled(), "{e}");
+                    }
                 }
             }))
             .unwrap();

@@ -548,3 +548,24 @@ mod tracing_feature {
         assert!(warn.is_some(), "no WARN slow-poll event: {:?}", seen.events);
     }
 }
+
+/// A runtime's only worker keeps its queue to itself (no deque), and still
+/// reports its depth.
+#[test]
+fn a_single_workers_queue_depth_is_reported() {
+    let rt = runtime(1);
+    let h = rt.handle().clone();
+    let (queued, after) = rt
+        .block_on(rt.spawn(async move {
+            let tasks: Vec<_> = (0..50).map(|i| corio::create_task(async move { i })).collect();
+            // One child sits in the LIFO slot; the other 49 are queued.
+            let queued = h.metrics().local_queue_depth(0);
+            for t in tasks {
+                t.await.unwrap();
+            }
+            (queued, h.metrics().local_queue_depth(0))
+        }))
+        .unwrap();
+    assert_eq!(queued, 49);
+    assert_eq!(after, 0);
+}

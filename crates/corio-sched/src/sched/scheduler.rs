@@ -174,7 +174,18 @@ impl Scheduler {
 
     /// `true` if any queue other than a worker's LIFO slot holds a task.
     pub(crate) fn has_visible_work(&self) -> bool {
-        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+        !self.injector.is_empty() || (0..self.workers()).any(|i| self.local_queue_depth(i) > 0)
+    }
+
+    /// Tasks in worker `i`'s queue: its deque, or the private run queue of a
+    /// runtime's only worker, seen through the count it publishes
+    /// (`metrics.rs`, rule 4).
+    fn local_queue_depth(&self, i: usize) -> usize {
+        // ORDERING: Relaxed: a gauge (metrics rule 1). Only the solo worker
+        // pushes to that queue, and it never parks with tasks in it, so no
+        // wake-up depends on this read.
+        let solo = self.obs.workers[i].solo_queued.load(Ordering::Relaxed);
+        self.stealers[i].len() + solo as usize
     }
 
     /// See `Handle::is_idle`.
@@ -211,7 +222,7 @@ impl Scheduler {
             blocking_queue_depth,
             io_sources: 0,
             timers_pending: 0,
-            workers: (0..self.workers()).map(|i| self.obs.worker_snapshot(i, self.stealers[i].len())).collect(),
+            workers: (0..self.workers()).map(|i| self.obs.worker_snapshot(i, self.local_queue_depth(i))).collect(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! One worker thread: its queues and its run loop.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::Scheduler;
@@ -16,6 +17,9 @@ pub(crate) struct WorkerContext {
     shared: Arc<Scheduler>,
     index: usize,
     local: Worker<Notified>,
+    /// The run queue when this is the runtime's only worker: nobody steals,
+    /// so local pushes skip the deque (`SoloQueue`).
+    solo: Option<SoloQueue>,
     /// While this worker is the LIFO watcher: each other worker's progress
     /// at the previous watch tick.
     watched: Box<[Cell<u64>]>,
@@ -39,10 +43,12 @@ impl WorkerContext {
         let metrics = std::ptr::NonNull::from(&*shared.obs.workers[index]);
         let lifo = std::ptr::NonNull::from(&*shared.lifo[index]);
         let (until_global, until_events) = (shared.config.global_queue_interval, shared.config.event_interval);
+        let solo = (shared.workers() == 1).then(SoloQueue::default);
         WorkerContext {
             shared,
             index,
             local,
+            solo,
             watched,
             lifo,
             until_global: Cell::new(until_global),
@@ -85,11 +91,12 @@ impl WorkerContext {
     /// the only thread that could run the task is this one, awake.
     #[inline]
     fn push_local(&self, task: Notified) {
-        self.local.push(task);
-        if self.shared.workers() > 1 {
-            fence(Ordering::SeqCst);
-            self.shared.notify_parked();
+        if let Some(solo) = &self.solo {
+            return solo.push(task, self.metrics());
         }
+        self.local.push(task);
+        fence(Ordering::SeqCst);
+        self.shared.notify_parked();
     }
 
     fn next_random(&self) -> u64 {
@@ -120,12 +127,22 @@ impl WorkerContext {
         if let Some(task) = self.lifo().take() {
             return Some(task);
         }
+        if let Some(solo) = &self.solo {
+            return solo.pop(self.metrics()).or_else(|| self.pop_injector());
+        }
         self.local.pop().or_else(|| self.pop_injector())
     }
 
     fn pop_injector(&self) -> Option<Notified> {
         loop {
-            match self.shared.injector.steal_batch_and_pop(&self.local) {
+            // A solo worker takes one task at a time, leaving its deque empty:
+            // a batch would cost a deque pop per task on top, as much as the
+            // injector's own per-task `steal` it saves.
+            let stolen = match self.solo {
+                Some(_) => self.shared.injector.steal(),
+                None => self.shared.injector.steal_batch_and_pop(&self.local),
+            };
+            match stolen {
                 Steal::Success(task) => return Some(task),
                 Steal::Empty => return None,
                 Steal::Retry => continue,
@@ -196,12 +213,15 @@ impl WorkerContext {
     }
 
     fn has_local_work(&self) -> bool {
-        self.lifo().is_full() || !self.local.is_empty()
+        self.lifo().is_full() || !self.local.is_empty() || self.solo.as_ref().is_some_and(|s| !s.is_empty())
     }
 
     /// Parks until notified (`idle.rs`, rule 5). Returns when there may be
     /// work, or at shutdown.
     fn park(&self) {
+        if let Some(solo) = &self.solo {
+            solo.trim();
+        }
         let was_searching = self.searching.replace(false);
         if self.shared.idle.transition_to_parked(self.index, was_searching) {
             fence(Ordering::SeqCst);
@@ -298,7 +318,84 @@ impl WorkerContext {
         while let Some(task) = self.local.pop() {
             drop(task);
         }
+        // One at a time, no borrow held: a future's destructor may wake tasks.
+        while let Some(task) = self.solo.as_ref().and_then(|solo| solo.pop(self.metrics())) {
+            drop(task);
+        }
     }
+}
+
+/// The run queue of a runtime's only worker (`Builder::worker_threads(1)`).
+///
+/// With nobody to steal from it, the shared deque buys nothing and costs an
+/// atomic read-modify-write per pop, and the deque gives its buffer back as it
+/// drains: a burst of 100,000 spawns made it grow to 1 MB and shrink back
+/// every round, and glibc then trimmed the heap top with the tasks' freed
+/// memory in it, re-faulting it all on the next burst (`spawn_local` at one
+/// worker: 64,000 page faults in 20 rounds where smol had 3,700;
+/// `docs/benchmarks.md`). This queue is a plain `VecDeque` owned by the
+/// worker thread: it keeps its capacity across bursts and gives it back only
+/// at a park after which the queue stayed well below it (`trim`).
+///
+/// Its length is mirrored into the worker's `solo_queued` counter for
+/// `Handle::metrics` and `is_idle` (`metrics.rs`, rule 4).
+#[derive(Default)]
+struct SoloQueue {
+    tasks: RefCell<VecDeque<Notified>>,
+    /// Most tasks queued at once since the last park.
+    peak: Cell<usize>,
+}
+
+/// Capacity a solo queue always keeps (32 KiB of task pointers).
+const SOLO_KEEP: usize = 4096;
+
+impl SoloQueue {
+    #[inline]
+    fn push(&self, task: Notified, metrics: &crate::metrics::WorkerMetrics) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.push_back(task);
+        let len = tasks.len();
+        if len > self.peak.get() {
+            self.peak.set(len);
+        }
+        publish_len(metrics, len);
+    }
+
+    #[inline]
+    fn pop(&self, metrics: &crate::metrics::WorkerMetrics) -> Option<Notified> {
+        let mut tasks = self.tasks.borrow_mut();
+        let task = tasks.pop_front()?;
+        publish_len(metrics, tasks.len());
+        Some(task)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.tasks.borrow().is_empty()
+    }
+
+    /// At a park: gives back capacity the bursts since the last park did not
+    /// come near (under a quarter of it), keeping twice their peak.
+    fn trim(&self) {
+        let mut tasks = self.tasks.borrow_mut();
+        let peak = self.peak.replace(tasks.len());
+        if let Some(keep) = solo_trim(tasks.capacity(), peak) {
+            tasks.shrink_to(keep);
+        }
+    }
+}
+
+/// The capacity a solo queue shrinks to at a park, if it does: only when
+/// its peak since the last park stayed under a quarter of it.
+fn solo_trim(capacity: usize, peak: usize) -> Option<usize> {
+    (capacity > SOLO_KEEP && peak < capacity / 4).then(|| (2 * peak).max(SOLO_KEEP))
+}
+
+/// Metrics rule 1: only the owning worker writes its counters.
+#[inline(always)]
+fn publish_len(metrics: &crate::metrics::WorkerMetrics, len: usize) {
+    // ORDERING: Relaxed: a gauge read by snapshots (metrics rules 1 and 4).
+    metrics.solo_queued.store(len as u64, Ordering::Relaxed);
 }
 
 /// Counts `c` down; `true` (and back to `every`) when it reaches zero.
@@ -429,5 +526,22 @@ impl Schedule for Arc<Scheduler> {
         // Should shutdown land before the task runs, its destructor passes
         // the job to the late queue (`callbacks.rs`).
         Scheduler::spawn(self, super::callbacks::CallbackJob::new(job, self.late_callbacks.clone()), None).detach();
+    }
+}
+
+#[cfg(all(test, not(corio_loom)))]
+mod tests {
+    use super::{SOLO_KEEP, solo_trim};
+
+    #[test]
+    fn a_solo_queue_keeps_its_capacity_while_bursts_come_near_it() {
+        // Repeated bursts of 100,000 tasks: the 131,072 slots stay.
+        assert_eq!(solo_trim(131_072, 100_000), None);
+        assert_eq!(solo_trim(131_072, 32_768), None);
+        // The bursts stopped: back to twice the last peak, never below the floor.
+        assert_eq!(solo_trim(131_072, 10_000), Some(20_000));
+        assert_eq!(solo_trim(131_072, 3), Some(SOLO_KEEP));
+        // Small queues are never trimmed.
+        assert_eq!(solo_trim(SOLO_KEEP, 0), None);
     }
 }
