@@ -204,9 +204,6 @@ mod imp {
             pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
                 steal_half(&self.0, dest)
             }
-            pub(crate) fn is_empty(&self) -> bool {
-                self.0.lock().is_empty()
-            }
             pub(crate) fn len(&self) -> usize {
                 self.0.lock().len()
             }

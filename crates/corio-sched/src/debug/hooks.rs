@@ -24,7 +24,7 @@ pub(crate) fn threshold_from_env() -> Option<Duration> {
 #[cold]
 pub(crate) fn on_spawn(raw: RawTask) {
     let spawner = crate::context::current_task().map(|s| (s.header().id, s.name()));
-    raw.trailer().cold().get_mut().debug =
+    raw.trailer().cold_mut().debug =
         Some(Box::new(TaskDebug { spawned_at: Instant::now(), spawner, polls: 0, busy: Duration::ZERO }));
 }
 
@@ -49,7 +49,7 @@ pub(crate) fn run(m: &WorkerMetrics, task: Notified) {
 fn run_traced(task: Notified) {
     let raw = task.raw();
     // Cloned out so the cold lock is not held while the task runs.
-    let span = raw.trailer().cold().get().and_then(|c| c.span.clone());
+    let span = raw.trailer().cold().and_then(|c| c.span.clone());
     match span {
         Some(span) => {
             let _entered = span.enter();
@@ -78,12 +78,11 @@ fn run_observed(m: &WorkerMetrics, task: Notified, threshold: Duration) {
     let took = start.elapsed();
     // ORDERING: Relaxed: as above.
     m.current.store(0, Ordering::Relaxed);
+    if let Some(mut cold) = raw.trailer().cold()
+        && let Some(d) = cold.debug.as_mut()
     {
-        let mut cold = raw.trailer().cold();
-        if let Some(d) = cold.get_mut().debug.as_mut() {
-            d.polls += 1;
-            d.busy += took;
-        }
+        d.polls += 1;
+        d.busy += took;
     }
     if took >= threshold {
         report(&format!(
@@ -125,8 +124,7 @@ pub(crate) fn report_pending(tasks: &[TaskRef]) {
 pub(crate) fn trace_complete(raw: RawTask, outcome: usize) {
     use crate::task::state::{CANCEL_OUTCOME, PANICKED};
     let span = {
-        let mut cold = raw.trailer().cold();
-        if cold.get().is_some_and(|c| c.span.is_some()) { cold.get_mut().span.take() } else { None }
+        raw.trailer().cold().and_then(|mut c| c.span.take())
     };
     let _entered = span.as_ref().map(|s| s.enter());
     let id = raw.header().id.as_u64();
@@ -178,6 +176,6 @@ pub(crate) fn trace_spawn(raw: RawTask) {
         tracing::debug!(target: "corio::task", parent: &span, id, name = name.as_str(), "task spawned");
     }
     if enabled {
-        raw.trailer().cold().get_mut().span = Some(span);
+        raw.trailer().cold_mut().span = Some(span);
     }
 }

@@ -266,3 +266,32 @@ fn loom_remove_done_callback_vs_drainer() {
         assert_eq!(second.load(Ordering::SeqCst), 1);
     });
 }
+
+/// The cold part's one-time publication (`task/cell.rs`): two threads whose
+/// first writes race (a cancel message, a done callback) both allocate it,
+/// one CAS wins, and neither write is lost.
+#[test]
+fn loom_cold_part_first_writers_race() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let mut task = mock.spawn(std::future::pending::<()>());
+        let canceller = {
+            let task_ref = task.task_ref();
+            thread::spawn(move || assert!(task_ref.cancel_with("why")))
+        };
+        let runs = Arc::new(AtomicUsize::new(0));
+        {
+            let runs = runs.clone();
+            let _ = task.add_done_callback(move |_| {
+                runs.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        canceller.join().unwrap();
+        mock.drain();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        match task.result() {
+            Err(crate::task::TaskError::Cancelled(msg)) => assert_eq!(msg.as_deref(), Some("why")),
+            other => panic!("expected a cancelled task, got {other:?}"),
+        }
+    });
+}

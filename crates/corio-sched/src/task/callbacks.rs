@@ -2,15 +2,15 @@
 //! the drainer job that runs them in registration order on the runtime.
 
 use super::TaskRef;
-use super::cell::{Callback, ColdGuard};
+use super::cell::{Callback, Cold};
+use crate::loom::MutexGuard;
 use super::raw::RawTask;
 use super::state::{CALLBACKS, COMPLETE};
 
 impl RawTask {
     /// Registers a done callback (rule 8).
     pub(crate) fn add_done_callback(self, id: u64, f: Callback) {
-        let mut guard = self.trailer().cold();
-        let cold = guard.get_mut();
+        let mut cold = self.trailer().cold_mut();
         cold.callbacks.push_back((id, f));
         if !cold.fired {
             let prev = self.header().state.set_callbacks();
@@ -21,7 +21,7 @@ impl RawTask {
             // The completer did not see CALLBACKS: firing is ours.
             cold.fired = true;
         }
-        self.start_drainer(guard);
+        self.start_drainer(cold);
     }
 
     /// Removes a callback that has not run. The closure is dropped after
@@ -29,8 +29,7 @@ impl RawTask {
     /// back into this task (`name()`).
     pub(crate) fn remove_done_callback(self, id: u64) -> bool {
         let removed = {
-            let mut guard = self.trailer().cold();
-            let cold = guard.get_mut();
+            let mut cold = self.trailer().cold_mut();
             cold.callbacks.iter().position(|(cb, _)| *cb == id).and_then(|i| cold.callbacks.remove(i))
         };
         removed.is_some()
@@ -38,19 +37,18 @@ impl RawTask {
 
     /// Rule 8, the completer's side.
     pub(crate) fn fire_callbacks(self) {
-        let mut guard = self.trailer().cold();
-        guard.get_mut().fired = true;
-        self.start_drainer(guard);
+        let mut cold = self.trailer().cold_mut();
+        cold.fired = true;
+        self.start_drainer(cold);
     }
 
     /// Rule 8: hands one drainer job to the scheduler unless one is queued.
-    fn start_drainer(self, mut guard: ColdGuard<'_>) {
-        let cold = guard.get_mut();
+    fn start_drainer(self, mut cold: MutexGuard<'_, Cold>) {
         if cold.draining || cold.callbacks.is_empty() {
             return;
         }
         cold.draining = true;
-        drop(guard);
+        drop(cold);
         self.ref_inc();
         let task = TaskRef::from_raw(self);
         let job = Box::new(move || task.raw().drain_callbacks(&task));
@@ -63,8 +61,7 @@ impl RawTask {
     fn drain_callbacks(self, task: &TaskRef) {
         loop {
             let next = {
-                let mut guard = self.trailer().cold();
-                let cold = guard.get_mut();
+                let mut cold = self.trailer().cold_mut();
                 let next = cold.callbacks.pop_front();
                 if next.is_none() {
                     cold.draining = false;

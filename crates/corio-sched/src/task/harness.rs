@@ -162,7 +162,7 @@ where
 {
     match drop_future(cell, raw) {
         None => {
-            let msg = cell.trailer.cold().get_mut().cancel_msg.take();
+            let msg = cell.trailer.cold().and_then(|mut c| c.cancel_msg.take());
             complete(cell, raw, Err(TaskError::Cancelled(msg)), state::CANCEL_OUTCOME);
         }
         Some(panic) => {
