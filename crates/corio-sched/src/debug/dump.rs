@@ -61,12 +61,14 @@ impl TaskDump {
             .into_iter()
             .map(|task| {
                 let raw = task.raw();
-                let extra = raw.trailer().cold().and_then(|c| c.debug.as_ref().map(|d| DumpExtra {
-                    age: now.saturating_duration_since(d.spawned_at),
-                    polls: d.polls,
-                    busy: d.busy,
-                    spawner: d.spawner.clone(),
-                }));
+                let extra = raw.trailer().cold().and_then(|c| {
+                    c.debug.as_ref().map(|d| DumpExtra {
+                        age: now.saturating_duration_since(d.spawned_at),
+                        polls: d.polls,
+                        busy: d.busy,
+                        spawner: d.spawner.clone(),
+                    })
+                });
                 DumpEntry { id: task.id(), name: task.name(), state: state_name(raw), extra }
             })
             .collect();

@@ -3,9 +3,9 @@
 
 use super::TaskRef;
 use super::cell::{Callback, Cold};
-use crate::loom::MutexGuard;
 use super::raw::RawTask;
 use super::state::{CALLBACKS, COMPLETE};
+use crate::loom::MutexGuard;
 
 impl RawTask {
     /// Registers a done callback (rule 8).
