@@ -61,8 +61,12 @@ const POISONED: usize = 3;
 /// Nodes in the arena's first page; each later page doubles the total.
 const FIRST_PAGE: usize = 4;
 
-/// How many free nodes a push looks at for a vacant one before taking a fresh node.
+/// How many free nodes a push always may look at for a vacant one before taking a fresh node.
 const ALLOC_SCAN: usize = 8;
+
+/// Scan credit each push earns: how many free nodes beyond [`ALLOC_SCAN`] later pushes may
+/// look at (banked up to the free list's length).
+const SCAN_CREDIT: usize = 4;
 
 /// What a node holds (protocol table above).
 enum Value<W, G> {
@@ -185,6 +189,8 @@ pub(crate) struct WaitList<W, G> {
     free_tail: *const Node<W, G>,
     /// Nodes on the free list (some may still await their waiter's collection).
     free_len: usize,
+    /// Banked scan steps beyond `ALLOC_SCAN` (see `alloc`).
+    scan_credit: usize,
     waiting: usize,
 }
 
@@ -203,6 +209,7 @@ impl<W, G> WaitList<W, G> {
             free_head: ptr::null(),
             free_tail: ptr::null(),
             free_len: 0,
+            scan_credit: 0,
             waiting: 0,
         }
     }
@@ -356,14 +363,23 @@ impl<W, G> WaitList<W, G> {
     /// A node for a new entry: a free one its last waiter has given back, else a fresh one.
     ///
     /// Free nodes still awaiting their waiter (notified, not yet collected) are rotated to the
-    /// back. At most [`ALLOC_SCAN`] are looked at, so a push costs O(1) under the lock even
-    /// right after an `Event::set` released thousands of nodes whose tasks have not run yet.
-    /// A fresh node is taken only when that many free nodes all belong to live waiters, and the
-    /// rotation brings any vacant nodes behind them to the front for the next push, so the
-    /// arena stays proportional to the most entries (waiting or uncollected) ever live at once;
-    /// the proptest below checks it stays under twice that, plus a page.
+    /// back. A push looks at [`ALLOC_SCAN`] of them plus whatever scan credit earlier pushes
+    /// banked ([`SCAN_CREDIT`] each, up to the free list's length), so it costs O(1) amortised
+    /// under the lock even right after an `Event::set` released thousands of nodes whose
+    /// tasks have not run yet. The credit is what bounds the arena when some waiters never
+    /// collect (futures notified, then kept unpolled): without it, a push that met eight such
+    /// nodes in a row took a fresh node although vacant ones sat right behind them, and the
+    /// arena grew without limit. A fresh node is taken only when every node looked at belongs
+    /// to a live waiter, so the arena stays proportional to the most entries (waiting or
+    /// uncollected) ever live at once; the tests below check it stays under twice that, plus a
+    /// page.
     fn alloc(&mut self) -> *const Node<W, G> {
-        for _ in 0..self.free_len.min(ALLOC_SCAN) {
+        self.scan_credit = (self.scan_credit + SCAN_CREDIT).min(self.free_len);
+        let budget = self.free_len.min(ALLOC_SCAN + self.scan_credit);
+        for looked in 0..budget {
+            if looked >= ALLOC_SCAN {
+                self.scan_credit -= 1;
+            }
             let node = self.free_head;
             self.free_len -= 1;
             self.free_head = next_of(node);
@@ -522,7 +538,10 @@ impl WakeList {
 }
 
 impl Drop for WakeList {
-    /// Only reached when a panic unwinds past a list that was never woken.
+    /// Wakes what a list dropped without `wake_all` had collected: a panic unwinding past it,
+    /// or (with nothing collected, so nothing to do) an early return. Rule 6 declares every
+    /// list before its lock guard, so the guard is dropped first and no waker runs under the
+    /// lock.
     #[cold]
     fn drop(&mut self) {
         self.inline.iter_mut().filter_map(Option::take).chain(self.rest.drain(..)).for_each(wake_caught);
@@ -741,6 +760,33 @@ mod tests {
             let _ = unsafe { list.cancel(e) };
         }
         wake.wake_all();
+    }
+
+    /// Waiters notified and then never polled again (their futures kept) leave uncollected
+    /// nodes in the free list for good; a waiter that comes and goes past them must reuse the
+    /// vacant nodes behind them, not take a fresh node each time it meets them (found in
+    /// review: the arena grew like the square root of the number of pushes).
+    #[test]
+    fn nodes_that_are_never_collected_do_not_make_the_arena_grow() {
+        for stuck in [8, 20, 100] {
+            let mut list = WaitList::<u32, u32>::new();
+            let mut wake = WakeList::new();
+            let kept: Vec<_> = (0..stuck).map(|i| list.push_back(i, None)).collect();
+            assert_eq!(list.notify_all(|w| w, &mut wake), stuck as usize);
+            for i in 0..100_000 {
+                let entry = list.push_back(i, None);
+                assert!(list.notify_front(|w| w, &mut wake));
+                // SAFETY: the entry is this list's, which is alive.
+                assert_eq!(unsafe { entry.try_collect() }.ok(), Some(i));
+            }
+            let bound = 2 * (stuck as usize + 1) + FIRST_PAGE;
+            assert!(arena_len(&list) <= bound, "{stuck} stuck nodes: arena {} > {bound}", arena_len(&list));
+            for e in kept {
+                // SAFETY: as above.
+                let _ = unsafe { list.cancel(e) };
+            }
+            wake.wake_all();
+        }
     }
 
     /// A `WakeList` dropped without `wake_all` (a panic unwinding past it) still wakes.

@@ -184,8 +184,8 @@ impl RawTask {
 mod tests {
     use super::*;
 
-    struct Sized<const N: usize>([u64; N]);
-    impl<const N: usize> Future for Sized<N> {
+    struct Words<const N: usize>([u64; N]);
+    impl<const N: usize> Future for Words<N> {
         type Output = u64;
         fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<u64> {
             std::task::Poll::Ready(self.0[0])
@@ -197,7 +197,7 @@ mod tests {
     /// 200 bytes). A regression here shows up as RSS per sleeping task.
     #[test]
     fn cell_of_a_64_byte_future_stays_small() {
-        let size = std::mem::size_of::<Cell<Sized<8>, crate::loom::Arc<()>>>();
+        let size = std::mem::size_of::<Cell<Words<8>, crate::loom::Arc<()>>>();
         println!("task cell for a 64-byte future: {size} bytes");
         assert!(size <= 136, "task cell grew to {size} bytes (docs/architecture.md says 136)");
     }
@@ -206,7 +206,7 @@ mod tests {
     /// glibc serves from a 112-byte chunk; 8 more would take a 128-byte one.
     #[test]
     fn cell_of_a_32_byte_future_fits_a_112_byte_chunk() {
-        let size = std::mem::size_of::<Cell<Sized<4>, crate::loom::Arc<()>>>();
+        let size = std::mem::size_of::<Cell<Words<4>, crate::loom::Arc<()>>>();
         assert!(size <= 104, "task cell for a 32-byte future grew to {size} bytes");
     }
 
