@@ -123,7 +123,7 @@ pub(crate) fn report_pending(tasks: &[TaskRef]) {
 #[cfg(feature = "tracing")]
 pub(crate) fn trace_complete(raw: RawTask, outcome: usize) {
     use crate::task::state::{CANCEL_OUTCOME, PANICKED};
-    let span = { raw.trailer().cold().and_then(|mut c| c.span.take()) };
+    let span = raw.trailer().cold().and_then(|mut c| c.span.take());
     let _entered = span.as_ref().map(|s| s.enter());
     let id = raw.header().id.as_u64();
     if !tracing::enabled!(target: "corio::task", tracing::Level::DEBUG) {

@@ -53,8 +53,11 @@ pub(crate) struct Trailer {
 }
 
 impl Trailer {
-    fn new(cold: Option<Box<Mutex<Cold>>>) -> Trailer {
-        let cold = cold.map_or(ptr::null_mut(), Box::into_raw);
+    /// A trailer whose cold part exists from the start only if there is a name to keep.
+    fn new(name: Option<Box<str>>) -> Trailer {
+        let cold = name.map_or(ptr::null_mut(), |name| {
+            Box::into_raw(Box::new(Mutex::new(Cold { name: Some(name), ..Cold::default() })))
+        });
         Trailer { join_waker: UnsafeCell::new(None), cold: AtomicPtr::new(cold) }
     }
 
@@ -136,7 +139,7 @@ where
         let cell = Box::new(Cell {
             header: Header { state: State::new(state), vtable, id, registry_key: UnsafeCell::new(usize::MAX) },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
-            trailer: Trailer::new(name.map(|name| Box::new(Mutex::new(Cold { name: Some(name), ..Cold::default() })))),
+            trailer: Trailer::new(name),
         });
         NonNull::from(Box::leak(cell)).cast()
     }
@@ -218,7 +221,7 @@ mod tests {
         assert!(trailer.cold().is_none());
         trailer.cold_mut().cancel_msg = Some("why".into());
         assert_eq!(trailer.cold().unwrap().cancel_msg.as_deref(), Some("why"));
-        let named = Trailer::new(Some(Box::new(Mutex::new(Cold { name: Some("n".into()), ..Cold::default() }))));
+        let named = Trailer::new(Some("n".into()));
         assert_eq!(named.cold().unwrap().name.as_deref(), Some("n"));
     }
 }
