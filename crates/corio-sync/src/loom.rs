@@ -10,7 +10,7 @@ mod imp {
     /// A lock the same thread may take again (gives `&T`; `Sync` for `T: Send`).
     pub(crate) use parking_lot::ReentrantMutex;
     pub(crate) use std::sync::Arc;
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
     pub(crate) use std::thread;
 
     /// A mutex without poisoning (`parking_lot`).
@@ -66,7 +66,7 @@ mod imp {
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::Arc;
-    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
     pub(crate) use loom::thread;
 
     /// loom's mutex behind the same no-poisoning API as the `parking_lot` one.

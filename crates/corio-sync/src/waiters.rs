@@ -262,7 +262,14 @@ impl<W, G> WaitList<W, G> {
     }
 
     /// Notifies the first waiting entry with `grant(request)`; `false` if none waits (rule 2).
+    #[inline]
     pub(crate) fn notify_front(&mut self, grant: impl FnOnce(W) -> G, wake: &mut WakeList) -> bool {
+        self.try_notify_front(|w| Ok(grant(w)), wake)
+    }
+
+    /// Like [`WaitList::notify_front`], but `grant` may refuse by handing the request back
+    /// (`Err`), which leaves the entry waiting at the front; `false` then too.
+    pub(crate) fn try_notify_front(&mut self, grant: impl FnOnce(W) -> Result<G, W>, wake: &mut WakeList) -> bool {
         let head = self.head;
         if head.is_null() {
             return false;
@@ -277,6 +284,14 @@ impl<W, G> WaitList<W, G> {
         let guard = PoisonOnUnwind { list: self, node: head, wake };
         let granted = grant(wait);
         core::mem::forget(guard);
+        let granted = match granted {
+            Ok(g) => g,
+            Err(wait) => {
+                // SAFETY: still waiting and linked: its data belongs to the lock we hold.
+                n.data.with_mut(|d| unsafe { (*d).value = Value::Waiting(wait) });
+                return false;
+            }
+        };
         self.unlink(head);
         // SAFETY: as above; this is the notifier's last access to `data` (rule 2).
         let waker = n.data.with_mut(|d| unsafe {

@@ -60,6 +60,26 @@ fn queue_maxsize_zero_is_unbounded() {
     assert!(!q.full());
 }
 
+/// A bound too large for the ring's up-front allocation keeps the items in a growing
+/// `VecDeque` instead: same order, same bound, no huge allocation.
+#[test]
+fn queue_with_a_huge_bound_allocates_as_items_come_and_keeps_its_bound() {
+    let q = Queue::<u64>::new(usize::MAX);
+    q.put_nowait(1).unwrap();
+    q.put_nowait(2).unwrap();
+    assert_eq!((q.get_nowait(), q.get_nowait()), (Ok(1), Ok(2)));
+
+    let big = 100_000; // 1.6 MB of ring slots: past the ring's limit.
+    let q = Queue::<u64>::new(big);
+    for i in 0..big as u64 {
+        q.put_nowait(i).unwrap();
+    }
+    assert!(q.full());
+    assert_eq!(q.put_nowait(7), Err(PutError::Full(7)));
+    assert_eq!(q.get_nowait(), Ok(0));
+    assert_eq!(q.qsize(), big - 1);
+}
+
 #[test]
 fn queue_put_nowait_full_hands_item_back() {
     let q = Queue::new(1);
@@ -312,4 +332,51 @@ fn queue_errors_are_std_errors() {
     assert_error::<GetError>();
     assert_error::<TaskDoneError>();
     assert_eq!(PutError::Full(3).into_inner(), 3);
+}
+
+/// Threads hammering a tiny queue through both its lock-free side and its waiters: every
+/// producer's items come out in its order, and `join` returns once each was marked done.
+#[test]
+fn queue_threads_keep_each_producers_order_and_join_sees_every_task_done() {
+    const PER: u64 = 5_000;
+    let q = Queue::new(2);
+    let producers: Vec<_> = (0..2u64)
+        .map(|p| {
+            let q = q.clone();
+            thread::spawn(move || {
+                for i in 0..PER {
+                    let v = p * PER + i;
+                    // Half the puts lock-free when there is room, half through `put`.
+                    if i % 2 == 0 {
+                        if let Err(PutError::Full(v)) = q.put_nowait(v) {
+                            block_on(q.put(v)).unwrap();
+                        }
+                    } else {
+                        block_on(q.put(v)).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    let consumer = {
+        let q = q.clone();
+        thread::spawn(move || {
+            let mut last = [None::<u64>; 2];
+            for _ in 0..2 * PER {
+                let v = match q.get_nowait() {
+                    Ok(v) => v,
+                    Err(_) => block_on(q.get()).unwrap(),
+                };
+                let p = (v / PER) as usize;
+                assert!(last[p].is_none_or(|l| l < v), "producer {p}'s items out of order");
+                last[p] = Some(v);
+                q.task_done().unwrap();
+            }
+        })
+    };
+    producers.into_iter().for_each(join);
+    block_on(q.join());
+    join(consumer);
+    assert!(q.empty());
+    assert_eq!(q.task_done(), Err(TaskDoneError));
 }

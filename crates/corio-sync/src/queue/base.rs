@@ -7,9 +7,11 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use crossbeam_utils::CachePadded;
+
 use super::error::{GetError, PutError, QueueShutDown, TaskDoneError};
 use super::storage::Storage;
-use crate::loom::{Arc, Mutex};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, fence};
 use crate::waiters::{WaitList, Waitable, Waiter, WakeList};
 
 /// A multi-producer multi-consumer async queue with a storage order `S`; cloning gives another
@@ -21,17 +23,35 @@ pub struct BaseQueue<S: Storage> {
 }
 
 pub(crate) struct QueueShared<S: Storage> {
+    /// The stored items; a put or get that needs no waiter touches only these (protocol in
+    /// `queue/mod.rs`).
+    items: S,
+    /// Read after every lock-free put and get; written under the lock.
+    flags: CachePadded<Flags>,
+    /// Items put and not yet marked done (rule 5); the putters' line, apart from `flags`.
+    unfinished: CachePadded<AtomicUsize>,
     maxsize: usize,
     state: Mutex<State<S>>,
 }
 
+/// What a lock-free put or get must look at before it is done (rule 7).
+struct Flags {
+    /// Set before a getter's last look at the storage, under the lock; cleared under the lock
+    /// once no getter waits.
+    getters: AtomicBool,
+    /// The same for putters.
+    putters: AtomicBool,
+    /// Set once, by `shutdown`, under the lock.
+    shut_down: AtomicBool,
+}
+
 pub(crate) struct State<S: Storage> {
-    items: S,
     getters: WaitList<(), Result<S::Item, QueueShutDown>>,
     putters: WaitList<S::Item, Result<(), QueueShutDown>>,
     joiners: WaitList<(), ()>,
-    unfinished: usize,
     shut_down: bool,
+    /// `shutdown(true)` happened: an item a racing put stores later is dropped too.
+    immediate: bool,
 }
 
 /// Marks the getters' list.
@@ -65,14 +85,20 @@ impl<S: Storage> BaseQueue<S> {
     pub fn new(maxsize: usize) -> Self {
         Self {
             shared: Arc::new(QueueShared {
+                items: S::with_bound(maxsize),
+                flags: CachePadded::new(Flags {
+                    getters: AtomicBool::new(false),
+                    putters: AtomicBool::new(false),
+                    shut_down: AtomicBool::new(false),
+                }),
+                unfinished: CachePadded::new(AtomicUsize::new(0)),
                 maxsize,
                 state: Mutex::new(State {
-                    items: S::default(),
                     getters: WaitList::new(),
                     putters: WaitList::new(),
                     joiners: WaitList::new(),
-                    unfinished: 0,
                     shut_down: false,
+                    immediate: false,
                 }),
             }),
         }
@@ -85,7 +111,17 @@ impl<S: Storage> BaseQueue<S> {
 
     /// Puts an item if there is room; otherwise hands it back.
     pub fn put_nowait(&self, item: S::Item) -> Result<(), PutError<S::Item>> {
-        self.with_state(|s, maxsize, wake| s.offer(item, maxsize, wake))
+        let q = &*self.shared;
+        match q.try_put(item) {
+            // Putters wait (or did a moment ago): only the lock can tell whether this put must
+            // queue behind them.
+            Err(PutError::Full(item)) if q.putters_may_wait() => q.with_state(|s, wake| {
+                let r = q.offer(s, item, wake);
+                q.sync_flags(s);
+                r
+            }),
+            r => r,
+        }
     }
 
     /// Takes an item, waiting while the queue is empty.
@@ -95,12 +131,37 @@ impl<S: Storage> BaseQueue<S> {
 
     /// Takes an item if one is stored.
     pub fn get_nowait(&self) -> Result<S::Item, GetError> {
-        self.with_state(|s, maxsize, wake| s.take(maxsize, wake))
+        let q = &*self.shared;
+        match q.items.pop() {
+            Some(item) => {
+                q.after_get();
+                Ok(item)
+            }
+            None if q.is_shut_down() => Err(GetError::ShutDown),
+            None => Err(GetError::Empty),
+        }
     }
 
     /// Marks one item taken earlier as processed; errors if every item already was.
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        self.with_state(|s, _, wake| s.task_done(wake))
+        let q = &*self.shared;
+        // ORDERING: Relaxed: a first guess for the CAS below.
+        let mut n = q.unfinished.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return Err(TaskDoneError);
+            }
+            // ORDERING: AcqRel: the count's modification order is all joiners rely on; the
+            // lock taken below orders the joiners' wake-up.
+            match q.unfinished.compare_exchange_weak(n, n - 1, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(now) => n = now,
+            }
+        }
+        if n == 1 {
+            q.with_state(|s, wake| s.joiners.notify_all(|()| (), wake));
+        }
+        Ok(())
     }
 
     /// Waits until every item put has been marked done with [`BaseQueue::task_done`].
@@ -112,21 +173,36 @@ impl<S: Storage> BaseQueue<S> {
     /// get [`QueueShutDown`]. With `immediate`, stored items are dropped and counted as done
     /// (which may release `join`); without, getters may still drain them.
     pub fn shutdown(&self, immediate: bool) {
-        let mut dropped = S::default();
-        let leftovers = self.with_state(|s, _, wake| {
+        let q = &*self.shared;
+        let dropped = q.with_state(|s, wake| {
+            s.shut_down = true;
+            s.immediate |= immediate;
+            // ORDERING: Relaxed store, then the SeqCst fence: rule 7's handshake with a put
+            // that stored without the lock (it fences, then reads this flag).
+            q.flags.shut_down.store(true, Ordering::Relaxed);
+            fence(Ordering::SeqCst);
+            let mut dropped = Vec::new();
             if immediate {
-                core::mem::swap(&mut s.items, &mut dropped);
-                s.finish(dropped.len(), wake);
+                q.drain(s, &mut dropped, wake);
             }
-            s.shut_down(wake)
+            s.getters.notify_all(|()| Err(QueueShutDown), wake);
+            s.putters.notify_all(
+                |item| {
+                    dropped.push(item);
+                    Err(QueueShutDown)
+                },
+                wake,
+            );
+            q.sync_flags(s);
+            dropped
         });
         // User destructors run after the lock is released.
-        drop((dropped, leftovers));
+        drop(dropped);
     }
 
     /// How many items are stored.
     pub fn qsize(&self) -> usize {
-        self.shared.state.lock().items.len()
+        self.shared.items.len()
     }
 
     /// Whether no item is stored.
@@ -143,91 +219,245 @@ impl<S: Storage> BaseQueue<S> {
     pub fn maxsize(&self) -> usize {
         self.shared.maxsize
     }
+}
 
-    fn with_state<R>(&self, f: impl FnOnce(&mut State<S>, usize, &mut WakeList) -> R) -> R {
+impl<S: Storage> QueueShared<S> {
+    /// Runs `f` under the lock, then wakes what it collected.
+    fn with_state<R>(&self, f: impl FnOnce(&mut State<S>, &mut WakeList) -> R) -> R {
         let mut wake = WakeList::new();
-        let mut state = self.shared.state.lock();
-        let r = f(&mut state, self.shared.maxsize, &mut wake);
+        let mut state = self.state.lock();
+        let r = f(&mut state, &mut wake);
         drop(state);
         wake.wake_all();
         r
     }
-}
 
-impl<S: Storage> State<S> {
-    /// Rule 1: hand the item to a waiting getter, else store it if there is room.
-    fn offer(&mut self, item: S::Item, maxsize: usize, wake: &mut WakeList) -> Result<(), PutError<S::Item>> {
-        if self.shut_down {
+    #[inline]
+    fn is_shut_down(&self) -> bool {
+        // ORDERING: Relaxed: the flag guards no data, and a put that misses it is caught by
+        // rule 7's second look after storing.
+        self.flags.shut_down.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    fn putters_may_wait(&self) -> bool {
+        // ORDERING: Relaxed: a hint that sends the caller to the lock, where the list decides.
+        self.flags.putters.load(Ordering::Relaxed)
+    }
+
+    /// Rule 7, lock-free: stores the item unless the queue is shut down, full, or has putters
+    /// waiting (whom a put must not pass: rule 2).
+    #[inline]
+    fn try_put(&self, item: S::Item) -> Result<(), PutError<S::Item>> {
+        if self.is_shut_down() {
             return Err(PutError::ShutDown(item));
         }
-        if !self.getters.is_empty() {
-            self.getters.notify_front(|()| Ok(item), wake);
-        } else if maxsize > 0 && self.items.len() >= maxsize {
+        if self.putters_may_wait() {
             return Err(PutError::Full(item));
-        } else {
-            self.items.push(item);
         }
-        self.unfinished += 1;
-        Ok(())
+        match self.store(item) {
+            Ok(()) => {
+                self.after_put();
+                Ok(())
+            }
+            Err((item, zero)) => {
+                if zero {
+                    self.with_state(|s, wake| s.joiners.notify_all(|()| (), wake));
+                }
+                Err(PutError::Full(item))
+            }
+        }
     }
 
-    /// Takes the next stored item, then refills from the first putter (rule 2).
-    fn take(&mut self, maxsize: usize, wake: &mut WakeList) -> Result<S::Item, GetError> {
-        let Some(item) = self.items.pop() else {
-            return Err(if self.shut_down { GetError::ShutDown } else { GetError::Empty });
-        };
-        if maxsize == 0 || self.items.len() < maxsize {
-            let Self { items, putters, unfinished, .. } = self;
-            let moved = putters.notify_front(
-                |put| {
-                    items.push(put);
-                    Ok(())
+    /// Counts the item unfinished, then stores it. Counting first keeps `task_done` on the
+    /// item, which a getter may take the moment it is stored, from finding the count at zero.
+    /// On a full storage the count is taken back: `Err` says whether that brought it to zero,
+    /// which must wake the joiners (one may have queued while it was up).
+    #[inline]
+    fn store(&self, item: S::Item) -> Result<(), (S::Item, bool)> {
+        // ORDERING: Relaxed: the storage's own Release/Acquire carries the count to the
+        // getter's `task_done`, which reads it with a read-modify-write.
+        self.unfinished.fetch_add(1, Ordering::Relaxed);
+        // A panicking `Ord` (a priority item's) takes the count back as it unwinds.
+        let uncount = Uncount(&self.unfinished);
+        let stored = self.items.push(item);
+        core::mem::forget(uncount);
+        stored.map_err(|item| {
+            // ORDERING: Relaxed: as the increment above.
+            let before = self.unfinished.fetch_sub(1, Ordering::Relaxed);
+            (item, before == 1)
+        })
+    }
+
+    /// Rule 7: after a lock-free store, hands it to waiting getters (or drops it after an
+    /// immediate shutdown) if a flag says so.
+    #[inline]
+    fn after_put(&self) {
+        // The store-then-load half of rule 7's handshake.
+        fence(Ordering::SeqCst);
+        // ORDERING: Relaxed, after the fence (rule 7).
+        if self.flags.getters.load(Ordering::Relaxed) || self.flags.shut_down.load(Ordering::Relaxed) {
+            self.after_put_slow();
+        }
+    }
+
+    #[cold]
+    fn after_put_slow(&self) {
+        let dropped = self.with_state(|s, wake| {
+            let mut dropped = Vec::new();
+            if s.immediate {
+                self.drain(s, &mut dropped, wake);
+            }
+            self.serve(s, wake);
+            dropped
+        });
+        drop(dropped);
+    }
+
+    /// Rule 7: after a lock-free take, refills from waiting putters if the flag says so.
+    #[inline]
+    fn after_get(&self) {
+        fence(Ordering::SeqCst);
+        // ORDERING: Relaxed, after the fence (rule 7).
+        if self.flags.putters.load(Ordering::Relaxed) {
+            self.with_state(|s, wake| self.serve(s, wake));
+        }
+    }
+
+    /// Under the lock: rules 1 and 2 between the storage and the waiters. Stored items go to
+    /// waiting getters, in order; then waiting putters move their items into the room left,
+    /// in order; until neither can go on. Then the flags say whether anyone still waits.
+    fn serve(&self, s: &mut State<S>, wake: &mut WakeList) {
+        loop {
+            while !s.getters.is_empty() {
+                let Some(item) = self.items.pop() else { break };
+                s.getters.notify_front(|()| Ok(item), wake);
+            }
+            let mut moved = false;
+            let mut zero = false;
+            while s.putters.try_notify_front(
+                |item| match self.store(item) {
+                    Ok(()) => Ok(Ok(())),
+                    Err((item, z)) => {
+                        zero |= z;
+                        Err(item)
+                    }
                 },
                 wake,
-            );
-            *unfinished += usize::from(moved);
+            ) {
+                moved = true;
+            }
+            if zero {
+                s.joiners.notify_all(|()| (), wake);
+            }
+            if !moved || s.getters.is_empty() {
+                break;
+            }
         }
-        Ok(item)
+        self.sync_flags(s);
     }
 
-    fn task_done(&mut self, wake: &mut WakeList) -> Result<(), TaskDoneError> {
-        if self.unfinished == 0 {
-            return Err(TaskDoneError);
+    /// Under the lock: the flags say whether anyone waits, now.
+    #[inline]
+    fn sync_flags(&self, s: &State<S>) {
+        // ORDERING: Relaxed: written under the lock; a lock-free put or get reads them after
+        // its SeqCst fence (rule 7). Clearing is only ever done with the list empty.
+        self.flags.getters.store(!s.getters.is_empty(), Ordering::Relaxed);
+        self.flags.putters.store(!s.putters.is_empty(), Ordering::Relaxed);
+    }
+
+    /// `shutdown(true)`: moves every stored item to `dropped` and counts each as done.
+    fn drain(&self, s: &mut State<S>, dropped: &mut Vec<S::Item>, wake: &mut WakeList) {
+        let before = dropped.len();
+        while let Some(item) = self.items.pop() {
+            dropped.push(item);
         }
-        self.finish(1, wake);
-        Ok(())
+        self.finish(s, dropped.len() - before, wake);
     }
 
     /// Counts `n` items as done; wakes the joiners when none is left (rule 5).
-    fn finish(&mut self, n: usize, wake: &mut WakeList) {
-        self.unfinished = self.unfinished.saturating_sub(n);
-        if self.unfinished == 0 {
-            self.joiners.notify_all(|()| (), wake);
+    fn finish(&self, s: &mut State<S>, n: usize, wake: &mut WakeList) {
+        // ORDERING: AcqRel, as in `task_done`.
+        let before = self.unfinished.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |c| Some(c.saturating_sub(n)));
+        if before.unwrap_or(0) <= n {
+            s.joiners.notify_all(|()| (), wake);
         }
     }
 
-    /// Rule 6; returns the items of the woken putters, to drop after unlocking.
-    fn shut_down(&mut self, wake: &mut WakeList) -> Vec<S::Item> {
-        self.shut_down = true;
-        self.getters.notify_all(|()| Err(QueueShutDown), wake);
-        let mut items = Vec::new();
-        self.putters.notify_all(
-            |item| {
-                items.push(item);
-                Err(QueueShutDown)
-            },
-            wake,
-        );
-        items
+    /// Under the lock, rule 1's putting side: stores `item`, or says why not. With no putter
+    /// queued, sets the putters' flag before the last look at the storage (rule 7), and leaves
+    /// it set when the storage is full, for the caller to queue (or to clear it).
+    fn offer(&self, s: &mut State<S>, item: S::Item, wake: &mut WakeList) -> Result<(), PutError<S::Item>> {
+        if s.shut_down {
+            return Err(PutError::ShutDown(item));
+        }
+        if !s.putters.is_empty() {
+            return Err(PutError::Full(item));
+        }
+        // ORDERING: Relaxed store, then the fence: the load-after-store half of rule 7's
+        // handshake with a get that takes without the lock.
+        self.flags.putters.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        match self.store(item) {
+            Ok(()) => {
+                self.serve(s, wake);
+                Ok(())
+            }
+            Err((item, zero)) => {
+                if zero {
+                    s.joiners.notify_all(|()| (), wake);
+                }
+                Err(PutError::Full(item))
+            }
+        }
+    }
+
+    /// Under the lock, rule 2's getting side: takes the next item, or says why not. Sets the
+    /// getters' flag before the last look (rule 7) and leaves it set when there is nothing,
+    /// for the caller to queue.
+    fn take(&self, s: &mut State<S>, wake: &mut WakeList) -> Result<S::Item, GetError> {
+        if !s.getters.is_empty() {
+            // Items stored without the lock that the getters before us have not been handed.
+            self.serve(s, wake);
+        }
+        if let Some(item) = self.items.pop() {
+            self.serve(s, wake);
+            return Ok(item);
+        }
+        if s.shut_down {
+            return Err(GetError::ShutDown);
+        }
+        // ORDERING: as in `offer`.
+        self.flags.getters.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        match self.items.pop() {
+            Some(item) => {
+                self.serve(s, wake);
+                Ok(item)
+            }
+            None => Err(GetError::Empty),
+        }
     }
 
     /// Rule 3: a cancelled getter's item goes to the next getter or back into storage.
-    fn give_back(&mut self, item: S::Item, wake: &mut WakeList) {
-        if !self.getters.is_empty() {
-            self.getters.notify_front(|()| Ok(item), wake);
+    fn give_back(&self, s: &mut State<S>, item: S::Item, wake: &mut WakeList) {
+        if !s.getters.is_empty() {
+            s.getters.notify_front(|()| Ok(item), wake);
         } else {
             self.items.push_returned(item);
         }
+        self.sync_flags(s);
+    }
+}
+
+/// Takes back a count `store` made, if the storage's push unwinds.
+struct Uncount<'a>(&'a AtomicUsize);
+
+impl Drop for Uncount<'_> {
+    fn drop(&mut self) {
+        // ORDERING: Relaxed, as in `store`. A joiner that queued in the moment the count was
+        // up is not woken here (we may hold the lock): a panicking `Ord` costs that one wake.
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -244,9 +474,13 @@ impl<S: Storage> Waitable<GetSide> for QueueShared<S> {
         &mut state.getters
     }
 
+    fn left(&self, state: &mut State<S>, _: &(), _: &mut WakeList) {
+        self.sync_flags(state);
+    }
+
     fn give_back(&self, state: &mut State<S>, grant: Self::Grant, wake: &mut WakeList) {
         if let Ok(item) = grant {
-            state.give_back(item, wake);
+            QueueShared::give_back(self, state, item, wake);
         }
     }
 }
@@ -262,6 +496,10 @@ impl<S: Storage> Waitable<PutSide> for QueueShared<S> {
 
     fn list(state: &mut State<S>) -> &mut WaitList<S::Item, Self::Grant> {
         &mut state.putters
+    }
+
+    fn left(&self, state: &mut State<S>, _: &S::Item, _: &mut WakeList) {
+        self.sync_flags(state);
     }
 
     fn give_back(&self, _: &mut State<S>, _: Self::Grant, _: &mut WakeList) {
@@ -292,12 +530,22 @@ impl<S: Storage> Future for Put<'_, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let maxsize = this.waiter.primitive().maxsize;
-        let item = this.item.take();
+        let q = this.waiter.primitive();
+        let mut item = this.item.take();
+        if !this.waiter.is_queued() {
+            match q.try_put(item.take().expect("Put polled after completion")) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(PutError::ShutDown(refused)) => {
+                    drop(refused);
+                    return Poll::Ready(Err(QueueShutDown));
+                }
+                Err(PutError::Full(back)) => item = Some(back),
+            }
+        }
         let mut refused = None;
         let out = this.waiter.poll(
             cx,
-            |s, wake| match s.offer(item.expect("Put polled after completion"), maxsize, wake) {
+            |s, wake| match q.offer(s, item.take().expect("Put polled after completion"), wake) {
                 Ok(()) => Ok(Ok(())),
                 Err(PutError::ShutDown(item)) => {
                     refused = Some(item);
@@ -320,10 +568,16 @@ impl<S: Storage> Future for Get<'_, S> {
     type Output = Result<S::Item, QueueShutDown>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let maxsize = self.waiter.primitive().maxsize;
+        let q = self.waiter.primitive();
+        if !self.waiter.is_queued()
+            && let Some(item) = q.items.pop()
+        {
+            q.after_get();
+            return Poll::Ready(Ok(item));
+        }
         self.waiter.poll(
             cx,
-            |s, wake| match s.take(maxsize, wake) {
+            |s, wake| match q.take(s, wake) {
                 Ok(item) => Ok(Ok(item)),
                 Err(GetError::ShutDown) => Ok(Err(QueueShutDown)),
                 Err(GetError::Empty) => Err(()),
@@ -337,7 +591,9 @@ impl<S: Storage> Future for Join<'_, S> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.waiter.poll(cx, |s, _| if s.unfinished == 0 { Ok(()) } else { Err(()) }, |()| ())
+        let q = self.waiter.primitive();
+        // ORDERING: Acquire: read under the lock, which orders it against `task_done`'s wake.
+        self.waiter.poll(cx, |_, _| if q.unfinished.load(Ordering::Acquire) == 0 { Ok(()) } else { Err(()) }, |()| ())
     }
 }
 
@@ -349,12 +605,13 @@ impl<S: Storage> Clone for BaseQueue<S> {
 
 impl<S: Storage> fmt::Debug for BaseQueue<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared.state.lock();
+        let q = &*self.shared;
         f.debug_struct("Queue")
-            .field("maxsize", &self.shared.maxsize)
-            .field("qsize", &state.items.len())
-            .field("unfinished", &state.unfinished)
-            .field("shut_down", &state.shut_down)
+            .field("maxsize", &q.maxsize)
+            .field("qsize", &q.items.len())
+            // ORDERING: Relaxed: a snapshot for printing.
+            .field("unfinished", &q.unfinished.load(Ordering::Relaxed))
+            .field("shut_down", &q.is_shut_down())
             .finish()
     }
 }

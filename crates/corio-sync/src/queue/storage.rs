@@ -1,122 +1,319 @@
-//! The orders a queue can hand its items out in.
+//! The orders a queue can hand its items out in, and where it keeps them.
+//!
+//! A storage is shared: every operation takes `&self`, so a put or get that finds room or an
+//! item touches the storage only, never the queue's waiter lock (`queue/mod.rs`). [`Fifo`]
+//! keeps its items in a lock-free ring (`concurrent-queue`, the ring `async-channel` is built
+//! on); [`Lifo`] and [`Priority`] keep theirs behind a small lock of their own, held for one
+//! push or pop.
 
 use core::cmp::Reverse;
+use core::fmt;
 use std::collections::{BinaryHeap, VecDeque};
 
+use crate::loom::{AtomicUsize, Mutex, Ordering};
+
+pub(crate) use self::sealed::Shelf;
+
 mod sealed {
-    pub trait Sealed {}
+    /// The operations a queue uses; sealed, so only this module's storages exist.
+    pub trait Shelf: Sized {
+        /// The item type.
+        type Item;
+        /// A storage holding at most `maxsize` items (`0`: unbounded).
+        fn with_bound(maxsize: usize) -> Self;
+        /// Stores an item, or hands it back if `maxsize` items are stored.
+        fn push(&self, item: Self::Item) -> Result<(), Self::Item>;
+        /// Removes the item that comes out next.
+        fn pop(&self) -> Option<Self::Item>;
+        /// How many items are stored (a snapshot while others push and pop).
+        fn len(&self) -> usize;
+        /// Stores an item that was handed to a getter that was then cancelled. It was taken
+        /// before every stored item was put, so it goes where that order places it, even past
+        /// `maxsize` (queue rule 3).
+        fn push_returned(&self, item: Self::Item);
+    }
 }
 
 /// Where a [`BaseQueue`](super::BaseQueue) keeps its items; decides which comes out first.
 ///
-/// Implemented by [`Fifo`], [`Lifo`] and [`Priority`] only.
-pub trait Storage: sealed::Sealed + Default {
-    /// The item type.
-    type Item;
-    /// Stores an item.
-    fn push(&mut self, item: Self::Item);
-    /// Removes the item that comes out next.
-    fn pop(&mut self) -> Option<Self::Item>;
-    /// How many items are stored.
-    fn len(&self) -> usize;
-    /// Whether no item is stored.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Stores an item that was handed to a getter that was then cancelled. It was taken before
-    /// every stored item was put, so it goes where that order places it.
-    fn push_returned(&mut self, item: Self::Item);
+/// Implemented by [`Fifo`], [`Lifo`] and [`Priority`] only; its item type is `Item`.
+pub trait Storage: Shelf {}
+
+/// First in, first out ([`Queue`](super::Queue)): a lock-free ring, unless the bound would
+/// make the ring's up-front allocation large (see [`RING_BYTES`]).
+pub struct Fifo<T>(FifoImpl<T>);
+
+// One per queue, inside its shared allocation: the ring's padding costs nothing per item, and
+// boxing it would add a pointer chase to every put and get.
+#[allow(clippy::large_enum_variant)]
+enum FifoImpl<T> {
+    Ring(Ring<T>),
+    Locked(Locked<VecDeque<T>>),
 }
 
-/// First in, first out ([`Queue`](super::Queue)).
-#[derive(Debug)]
-pub struct Fifo<T>(VecDeque<T>);
+/// The most a bounded FIFO's ring allocates up front (its slots are allocated with it). A
+/// bound past this (`Queue::new(10_000_000)`, `Queue::new(usize::MAX)`) keeps the items in a
+/// `VecDeque` behind a small lock instead, which grows only as items arrive. An unbounded
+/// queue's ring grows in small blocks and is always used.
+pub(crate) const RING_BYTES: usize = 256 * 1024;
 
 /// Last in, first out ([`LifoQueue`](super::LifoQueue)).
-#[derive(Debug)]
-pub struct Lifo<T>(Vec<T>);
+pub struct Lifo<T>(Locked<Vec<T>>);
 
 /// Smallest first ([`PriorityQueue`](super::PriorityQueue)).
-#[derive(Debug)]
-pub struct Priority<T: Ord>(BinaryHeap<Reverse<T>>);
+pub struct Priority<T: Ord>(Locked<BinaryHeap<Reverse<T>>>);
 
-impl<T> Default for Fifo<T> {
-    fn default() -> Self {
-        Self(VecDeque::new())
-    }
-}
+impl<T> Storage for Fifo<T> {}
+impl<T> Storage for Lifo<T> {}
+impl<T: Ord> Storage for Priority<T> {}
 
-impl<T> Default for Lifo<T> {
-    fn default() -> Self {
-        Self(Vec::new())
-    }
-}
-
-impl<T: Ord> Default for Priority<T> {
-    fn default() -> Self {
-        Self(BinaryHeap::new())
-    }
-}
-
-impl<T> sealed::Sealed for Fifo<T> {}
-impl<T> sealed::Sealed for Lifo<T> {}
-impl<T: Ord> sealed::Sealed for Priority<T> {}
-
-impl<T> Storage for Fifo<T> {
+impl<T> Shelf for Fifo<T> {
     type Item = T;
-    #[inline]
-    fn push(&mut self, item: T) {
-        self.0.push_back(item);
+    fn with_bound(maxsize: usize) -> Self {
+        // A slot is the item plus a stamp word.
+        let slot = core::mem::size_of::<T>() + core::mem::size_of::<usize>();
+        Self(match maxsize.checked_mul(slot) {
+            Some(bytes) if bytes <= RING_BYTES => FifoImpl::Ring(Ring::with_bound(maxsize)),
+            _ => FifoImpl::Locked(Locked::with_bound(maxsize)),
+        })
     }
     #[inline]
-    fn pop(&mut self) -> Option<T> {
-        self.0.pop_front()
+    fn push(&self, item: T) -> Result<(), T> {
+        match &self.0 {
+            FifoImpl::Ring(r) => r.push(item),
+            FifoImpl::Locked(l) => l.push(item),
+        }
+    }
+    #[inline]
+    fn pop(&self) -> Option<T> {
+        match &self.0 {
+            FifoImpl::Ring(r) => r.pop(),
+            FifoImpl::Locked(l) => l.pop(),
+        }
     }
     #[inline]
     fn len(&self) -> usize {
-        self.0.len()
+        match &self.0 {
+            FifoImpl::Ring(r) => r.len(),
+            FifoImpl::Locked(l) => l.len(),
+        }
     }
-    fn push_returned(&mut self, item: T) {
-        // Older than everything stored: it comes out first.
-        self.0.push_front(item);
+    fn push_returned(&self, item: T) {
+        match &self.0 {
+            FifoImpl::Ring(r) => r.push_returned(item),
+            FifoImpl::Locked(l) => l.push_returned(item),
+        }
     }
 }
 
-impl<T> Storage for Lifo<T> {
+impl<T> Shelf for Lifo<T> {
     type Item = T;
-    #[inline]
-    fn push(&mut self, item: T) {
-        self.0.push(item);
+    fn with_bound(maxsize: usize) -> Self {
+        Self(Locked::with_bound(maxsize))
     }
-    #[inline]
-    fn pop(&mut self) -> Option<T> {
+    fn push(&self, item: T) -> Result<(), T> {
+        self.0.push(item)
+    }
+    fn pop(&self) -> Option<T> {
         self.0.pop()
     }
-    #[inline]
     fn len(&self) -> usize {
         self.0.len()
     }
-    fn push_returned(&mut self, item: T) {
-        // Older than everything stored: it comes out last.
-        self.0.insert(0, item);
+    fn push_returned(&self, item: T) {
+        self.0.push_returned(item);
     }
 }
 
-impl<T: Ord> Storage for Priority<T> {
+impl<T: Ord> Shelf for Priority<T> {
     type Item = T;
-    #[inline]
-    fn push(&mut self, item: T) {
-        self.0.push(Reverse(item));
+    fn with_bound(maxsize: usize) -> Self {
+        Self(Locked::with_bound(maxsize))
     }
-    #[inline]
-    fn pop(&mut self) -> Option<T> {
-        self.0.pop().map(|Reverse(item)| item)
+    fn push(&self, item: T) -> Result<(), T> {
+        self.0.push(item)
     }
-    #[inline]
+    fn pop(&self) -> Option<T> {
+        self.0.pop()
+    }
     fn len(&self) -> usize {
         self.0.len()
     }
-    fn push_returned(&mut self, item: T) {
+    fn push_returned(&self, item: T) {
+        self.0.push_returned(item);
+    }
+}
+
+impl<T> fmt::Debug for Fifo<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fifo").field("len", &self.len()).finish()
+    }
+}
+
+impl<T> fmt::Debug for Lifo<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lifo").field("len", &self.len()).finish()
+    }
+}
+
+impl<T: Ord> fmt::Debug for Priority<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Priority").field("len", &self.len()).finish()
+    }
+}
+
+/// The FIFO ring, plus the rare items cancelled getters hand back.
+struct Ring<T> {
+    ring: concurrent_queue::ConcurrentQueue<T>,
+    /// Items given back (queue rule 3): older than everything in the ring, so they come out
+    /// first. Almost always empty: `returned_len` lets a pop skip the lock.
+    returned: Mutex<VecDeque<T>>,
+    returned_len: AtomicUsize,
+}
+
+impl<T> Ring<T> {
+    fn with_bound(maxsize: usize) -> Self {
+        Self {
+            ring: match maxsize {
+                0 => concurrent_queue::ConcurrentQueue::unbounded(),
+                n => concurrent_queue::ConcurrentQueue::bounded(n),
+            },
+            returned: Mutex::new(VecDeque::new()),
+            returned_len: AtomicUsize::new(0),
+        }
+    }
+
+    #[inline]
+    fn push(&self, item: T) -> Result<(), T> {
+        // The ring is never closed: the only refusal is `Full`.
+        self.ring.push(item).map_err(concurrent_queue::PushError::into_inner)
+    }
+
+    #[inline]
+    fn pop(&self) -> Option<T> {
+        // ORDERING: Acquire pairs with the Release in `push_returned`; a stale zero only means
+        // a given-back item racing this pop comes out just after it, as if it had lost the race.
+        if self.returned_len.load(Ordering::Acquire) != 0
+            && let Some(item) = self.pop_returned()
+        {
+            return Some(item);
+        }
+        self.ring.pop().ok()
+    }
+
+    #[cold]
+    fn pop_returned(&self) -> Option<T> {
+        let mut returned = self.returned.lock();
+        let item = returned.pop_front()?;
+        // ORDERING: Relaxed: written under the lock; readers only use it as a hint.
+        self.returned_len.store(returned.len(), Ordering::Relaxed);
+        Some(item)
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        // ORDERING: Relaxed: a size is a snapshot anyway.
+        self.ring.len() + self.returned_len.load(Ordering::Relaxed)
+    }
+
+    #[cold]
+    fn push_returned(&self, item: T) {
+        let mut returned = self.returned.lock();
+        returned.push_back(item);
+        // ORDERING: Release pairs with `pop`'s Acquire.
+        self.returned_len.store(returned.len(), Ordering::Release);
+    }
+}
+
+/// A container behind a small lock: the LIFO and priority storages.
+struct Locked<C: Container> {
+    items: Mutex<C>,
+    /// `0`: unbounded.
+    maxsize: usize,
+}
+
+impl<C: Container> Locked<C> {
+    fn with_bound(maxsize: usize) -> Self {
+        Self { items: Mutex::new(C::default()), maxsize }
+    }
+
+    fn push(&self, item: C::Item) -> Result<(), C::Item> {
+        let mut items = self.items.lock();
+        if self.maxsize > 0 && items.size() >= self.maxsize {
+            return Err(item);
+        }
+        items.put(item);
+        Ok(())
+    }
+
+    fn pop(&self) -> Option<C::Item> {
+        self.items.lock().take()
+    }
+
+    fn len(&self) -> usize {
+        self.items.lock().size()
+    }
+
+    fn push_returned(&self, item: C::Item) {
+        self.items.lock().put_returned(item);
+    }
+}
+
+/// A plain container giving one order.
+trait Container: Default {
+    type Item;
+    fn put(&mut self, item: Self::Item);
+    fn take(&mut self) -> Option<Self::Item>;
+    fn size(&self) -> usize;
+    fn put_returned(&mut self, item: Self::Item);
+}
+
+impl<T> Container for VecDeque<T> {
+    type Item = T;
+    fn put(&mut self, item: T) {
+        self.push_back(item);
+    }
+    fn take(&mut self) -> Option<T> {
+        self.pop_front()
+    }
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn put_returned(&mut self, item: T) {
+        // Older than everything stored: it comes out first.
+        self.push_front(item);
+    }
+}
+
+impl<T> Container for Vec<T> {
+    type Item = T;
+    fn put(&mut self, item: T) {
         self.push(item);
+    }
+    fn take(&mut self) -> Option<T> {
+        self.pop()
+    }
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn put_returned(&mut self, item: T) {
+        // Older than everything stored: it comes out last.
+        self.insert(0, item);
+    }
+}
+
+impl<T: Ord> Container for BinaryHeap<Reverse<T>> {
+    type Item = T;
+    fn put(&mut self, item: T) {
+        self.push(Reverse(item));
+    }
+    fn take(&mut self) -> Option<T> {
+        self.pop().map(|Reverse(item)| item)
+    }
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn put_returned(&mut self, item: T) {
+        self.put(item);
     }
 }
