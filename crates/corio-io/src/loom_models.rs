@@ -1,6 +1,6 @@
 //! loom models of corio-io's lock-free protocols. Each model's name says
 //! what it proves. Run with
-//! `RUSTFLAGS="--cfg corio_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p corio-io --lib`.
+//! `RUSTFLAGS="--cfg corio_loom --cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p corio-io --lib`.
 
 use std::future::Future;
 use std::pin::Pin;
