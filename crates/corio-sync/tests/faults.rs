@@ -270,3 +270,23 @@ fn mutex_waiter_whose_waker_clone_panics_still_leaves_the_queue() {
         assert!(poll_once(&mut second).is_ready(), "the lock reached the next waiter");
     });
 }
+
+/// `shutdown(true)` takes a priority queue's items out without comparing them, so an `Ord`
+/// that would panic cannot leave waiters unreleased or `join` stuck.
+#[test]
+fn priority_queue_shutdown_immediate_runs_no_ord() {
+    within_time("shutdown(true) with a panicking Ord", || {
+        let q = corio_sync::PriorityQueue::new(2);
+        q.put_nowait(TouchyOrd(1)).unwrap();
+        q.put_nowait(TouchyOrd(2)).unwrap();
+        let mut put = q.put(TouchyOrd(3));
+        assert!(poll_once(&mut put).is_pending());
+        PANIC_ORD.set(true);
+        q.shutdown(true);
+        PANIC_ORD.set(false);
+        assert!(matches!(poll_once(&mut put), std::task::Poll::Ready(Err(_))));
+        assert!(q.empty());
+        // Both stored items were counted done: join returns.
+        assert!(poll_once(&mut q.join()).is_ready());
+    });
+}

@@ -41,6 +41,9 @@ struct Flags {
     getters: AtomicBool,
     /// The same for putters.
     putters: AtomicBool,
+    /// Set under the lock before a joiner's last look at `unfinished`; cleared under the lock
+    /// once no joiner waits.
+    joiners: AtomicBool,
     /// Set once, by `shutdown`, under the lock.
     shut_down: AtomicBool,
 }
@@ -50,8 +53,6 @@ pub(crate) struct State<S: Storage> {
     putters: WaitList<S::Item, Result<(), QueueShutDown>>,
     joiners: WaitList<(), ()>,
     shut_down: bool,
-    /// `shutdown(true)` happened: an item a racing put stores later is dropped too.
-    immediate: bool,
 }
 
 /// Marks the getters' list.
@@ -89,6 +90,7 @@ impl<S: Storage> BaseQueue<S> {
                 flags: CachePadded::new(Flags {
                     getters: AtomicBool::new(false),
                     putters: AtomicBool::new(false),
+                    joiners: AtomicBool::new(false),
                     shut_down: AtomicBool::new(false),
                 }),
                 unfinished: CachePadded::new(AtomicUsize::new(0)),
@@ -98,7 +100,6 @@ impl<S: Storage> BaseQueue<S> {
                     putters: WaitList::new(),
                     joiners: WaitList::new(),
                     shut_down: false,
-                    immediate: false,
                 }),
             }),
         }
@@ -159,7 +160,7 @@ impl<S: Storage> BaseQueue<S> {
             }
         }
         if n == 1 {
-            q.with_state(|s, wake| s.joiners.notify_all(|()| (), wake));
+            q.reached_zero();
         }
         Ok(())
     }
@@ -174,16 +175,25 @@ impl<S: Storage> BaseQueue<S> {
     /// (which may release `join`); without, getters may still drain them.
     pub fn shutdown(&self, immediate: bool) {
         let q = &*self.shared;
-        let dropped = q.with_state(|s, wake| {
+        let (dropped, panicked) = q.with_state(|s, wake| {
             s.shut_down = true;
-            s.immediate |= immediate;
-            // ORDERING: Relaxed store, then the SeqCst fence: rule 7's handshake with a put
-            // that stored without the lock (it fences, then reads this flag).
+            // ORDERING: Relaxed: a hint for lock-free puts and gets; what makes a racing put
+            // fail or be seen is the storage's close below, atomic with its pushes.
             q.flags.shut_down.store(true, Ordering::Relaxed);
-            fence(Ordering::SeqCst);
+            q.items.close();
             let mut dropped = Vec::new();
+            let mut panicked = None;
             if immediate {
-                q.drain(s, &mut dropped, wake);
+                dropped = q.items.take_all();
+                q.count_done(dropped.len());
+                q.wake_joiners_if_done(s, wake);
+            } else if !s.getters.is_empty() {
+                // Items stored before the close whose putters are still on their way to hand
+                // them over (rule 7) go to the waiting getters, not stranded behind a
+                // `QueueShutDown`. A `PriorityQueue` pop runs `Ord` (user code): a panic there
+                // is re-raised once every waiter has been released.
+                let serve = std::panic::AssertUnwindSafe(|| q.serve_getters(s, wake));
+                panicked = std::panic::catch_unwind(serve).err();
             }
             s.getters.notify_all(|()| Err(QueueShutDown), wake);
             s.putters.notify_all(
@@ -194,10 +204,13 @@ impl<S: Storage> BaseQueue<S> {
                 wake,
             );
             q.sync_flags(s);
-            dropped
+            (dropped, panicked)
         });
         // User destructors run after the lock is released.
         drop(dropped);
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
+        }
     }
 
     /// How many items are stored.
@@ -260,58 +273,67 @@ impl<S: Storage> QueueShared<S> {
                 self.after_put();
                 Ok(())
             }
-            Err((item, zero)) => {
+            Err(Refused { err, zero }) => {
                 if zero {
-                    self.with_state(|s, wake| s.joiners.notify_all(|()| (), wake));
+                    self.reached_zero();
                 }
-                Err(PutError::Full(item))
+                Err(err)
             }
         }
     }
 
     /// Counts the item unfinished, then stores it. Counting first keeps `task_done` on the
     /// item, which a getter may take the moment it is stored, from finding the count at zero.
-    /// On a full storage the count is taken back: `Err` says whether that brought it to zero,
-    /// which must wake the joiners (one may have queued while it was up).
+    /// A refused item's count is taken back (rule 5); `Refused::zero` then says whether that
+    /// brought it to zero, which the caller must tell the joiners about.
     #[inline]
-    fn store(&self, item: S::Item) -> Result<(), (S::Item, bool)> {
+    fn store(&self, item: S::Item) -> Result<(), Refused<S::Item>> {
         // ORDERING: Relaxed: the storage's own Release/Acquire carries the count to the
-        // getter's `task_done`, which reads it with a read-modify-write.
+        // getter's `task_done`, which reads it with a read-modify-write. If the push panics
+        // (a priority item's `Ord`), std's heap has kept the item: it stays counted.
         self.unfinished.fetch_add(1, Ordering::Relaxed);
-        // A panicking `Ord` (a priority item's) takes the count back as it unwinds.
-        let uncount = Uncount(&self.unfinished);
-        let stored = self.items.push(item);
-        core::mem::forget(uncount);
-        stored.map_err(|item| {
-            // ORDERING: Relaxed: as the increment above.
-            let before = self.unfinished.fetch_sub(1, Ordering::Relaxed);
-            (item, before == 1)
-        })
+        self.items.push(item).map_err(|err| Refused { err, zero: self.count_done(1) })
     }
 
-    /// Rule 7: after a lock-free store, hands it to waiting getters (or drops it after an
-    /// immediate shutdown) if a flag says so.
+    /// Takes `n` off `unfinished`, never below zero (an extra `task_done` may have taken a
+    /// count a refused store is giving back); `true` if it is now zero.
+    fn count_done(&self, n: usize) -> bool {
+        // ORDERING: AcqRel, as in `task_done`.
+        let before = self.unfinished.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |c| Some(c.saturating_sub(n)));
+        before.unwrap_or(0) <= n
+    }
+
+    /// `unfinished` just reached zero without the lock: wakes the joiners if any may wait
+    /// (rule 5's handshake, the mirror of rule 7's).
+    fn reached_zero(&self) {
+        fence(Ordering::SeqCst);
+        // ORDERING: Relaxed, after the fence.
+        if self.flags.joiners.load(Ordering::Relaxed) {
+            self.with_state(|s, wake| self.wake_joiners_if_done(s, wake));
+        }
+    }
+
+    /// Under the lock: releases the joiners if `unfinished` is zero now. A put may have
+    /// counted a new item since it reached zero; then they wait for that one too, and whoever
+    /// brings the count to zero again comes here again.
+    fn wake_joiners_if_done(&self, s: &mut State<S>, wake: &mut WakeList) {
+        // ORDERING: Acquire: the count's latest value; the lock orders the rest.
+        if self.unfinished.load(Ordering::Acquire) == 0 {
+            s.joiners.notify_all(|()| (), wake);
+            self.sync_flags(s);
+        }
+    }
+
+    /// Rule 7: after a lock-free store, hands stored items to waiting getters if the flag
+    /// says some wait.
     #[inline]
     fn after_put(&self) {
         // The store-then-load half of rule 7's handshake.
         fence(Ordering::SeqCst);
         // ORDERING: Relaxed, after the fence (rule 7).
-        if self.flags.getters.load(Ordering::Relaxed) || self.flags.shut_down.load(Ordering::Relaxed) {
-            self.after_put_slow();
+        if self.flags.getters.load(Ordering::Relaxed) {
+            self.with_state(|s, wake| self.serve(s, wake));
         }
-    }
-
-    #[cold]
-    fn after_put_slow(&self) {
-        let dropped = self.with_state(|s, wake| {
-            let mut dropped = Vec::new();
-            if s.immediate {
-                self.drain(s, &mut dropped, wake);
-            }
-            self.serve(s, wake);
-            dropped
-        });
-        drop(dropped);
     }
 
     /// Rule 7: after a lock-free take, refills from waiting putters if the flag says so.
@@ -329,32 +351,38 @@ impl<S: Storage> QueueShared<S> {
     /// in order; until neither can go on. Then the flags say whether anyone still waits.
     fn serve(&self, s: &mut State<S>, wake: &mut WakeList) {
         loop {
-            while !s.getters.is_empty() {
-                let Some(item) = self.items.pop() else { break };
-                s.getters.notify_front(|()| Ok(item), wake);
-            }
+            self.serve_getters(s, wake);
             let mut moved = false;
+            // A refused item stays with its putter. (Refused means a lock-free put took the
+            // room first, or the storage is closed, which never happens with putters queued:
+            // `shutdown` releases them under the lock first.)
             let mut zero = false;
-            while s.putters.try_notify_front(
-                |item| match self.store(item) {
-                    Ok(()) => Ok(Ok(())),
-                    Err((item, z)) => {
-                        zero |= z;
-                        Err(item)
-                    }
-                },
-                wake,
-            ) {
+            let mut refill = |item| match self.store(item) {
+                Ok(()) => Ok(Ok(())),
+                Err(r) => {
+                    zero |= r.zero;
+                    Err(r.err.into_inner())
+                }
+            };
+            while s.putters.try_notify_front(&mut refill, wake) {
                 moved = true;
             }
             if zero {
-                s.joiners.notify_all(|()| (), wake);
+                self.wake_joiners_if_done(s, wake);
             }
             if !moved || s.getters.is_empty() {
                 break;
             }
         }
         self.sync_flags(s);
+    }
+
+    /// Under the lock, rule 1: stored items go to waiting getters, in order.
+    fn serve_getters(&self, s: &mut State<S>, wake: &mut WakeList) {
+        while !s.getters.is_empty() {
+            let Some(item) = self.items.pop() else { break };
+            s.getters.notify_front(|()| Ok(item), wake);
+        }
     }
 
     /// Under the lock: the flags say whether anyone waits, now.
@@ -364,24 +392,7 @@ impl<S: Storage> QueueShared<S> {
         // its SeqCst fence (rule 7). Clearing is only ever done with the list empty.
         self.flags.getters.store(!s.getters.is_empty(), Ordering::Relaxed);
         self.flags.putters.store(!s.putters.is_empty(), Ordering::Relaxed);
-    }
-
-    /// `shutdown(true)`: moves every stored item to `dropped` and counts each as done.
-    fn drain(&self, s: &mut State<S>, dropped: &mut Vec<S::Item>, wake: &mut WakeList) {
-        let before = dropped.len();
-        while let Some(item) = self.items.pop() {
-            dropped.push(item);
-        }
-        self.finish(s, dropped.len() - before, wake);
-    }
-
-    /// Counts `n` items as done; wakes the joiners when none is left (rule 5).
-    fn finish(&self, s: &mut State<S>, n: usize, wake: &mut WakeList) {
-        // ORDERING: AcqRel, as in `task_done`.
-        let before = self.unfinished.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |c| Some(c.saturating_sub(n)));
-        if before.unwrap_or(0) <= n {
-            s.joiners.notify_all(|()| (), wake);
-        }
+        self.flags.joiners.store(!s.joiners.is_empty(), Ordering::Relaxed);
     }
 
     /// Under the lock, rule 1's putting side: stores `item`, or says why not. With no putter
@@ -403,11 +414,11 @@ impl<S: Storage> QueueShared<S> {
                 self.serve(s, wake);
                 Ok(())
             }
-            Err((item, zero)) => {
+            Err(Refused { err, zero }) => {
                 if zero {
-                    s.joiners.notify_all(|()| (), wake);
+                    self.wake_joiners_if_done(s, wake);
                 }
-                Err(PutError::Full(item))
+                Err(err)
             }
         }
     }
@@ -450,15 +461,10 @@ impl<S: Storage> QueueShared<S> {
     }
 }
 
-/// Takes back a count `store` made, if the storage's push unwinds.
-struct Uncount<'a>(&'a AtomicUsize);
-
-impl Drop for Uncount<'_> {
-    fn drop(&mut self) {
-        // ORDERING: Relaxed, as in `store`. A joiner that queued in the moment the count was
-        // up is not woken here (we may hold the lock): a panicking `Ord` costs that one wake.
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
+/// An item the storage refused, and whether taking its count back brought `unfinished` to zero.
+struct Refused<T> {
+    err: PutError<T>,
+    zero: bool,
 }
 
 impl<S: Storage> Waitable<GetSide> for QueueShared<S> {
@@ -592,8 +598,18 @@ impl<S: Storage> Future for Join<'_, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let q = self.waiter.primitive();
-        // ORDERING: Acquire: read under the lock, which orders it against `task_done`'s wake.
-        self.waiter.poll(cx, |_, _| if q.unfinished.load(Ordering::Acquire) == 0 { Ok(()) } else { Err(()) }, |()| ())
+        self.waiter.poll(
+            cx,
+            |_, _| {
+                // ORDERING: Relaxed store, then the fence: the joiners' half of rule 5's
+                // handshake with a count reaching zero without the lock (`reached_zero`).
+                q.flags.joiners.store(true, Ordering::Relaxed);
+                fence(Ordering::SeqCst);
+                // ORDERING: Acquire: the count's latest value after the fence.
+                if q.unfinished.load(Ordering::Acquire) == 0 { Ok(()) } else { Err(()) }
+            },
+            |()| (),
+        )
     }
 }
 

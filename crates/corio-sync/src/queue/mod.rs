@@ -6,15 +6,16 @@
 //! The items live in a shared storage ([`Storage`]: a lock-free ring for [`Queue`], a small
 //! lock of its own for the others). The waiters — getters, putters (each holding the item it
 //! wants to put) and joiners — live behind one internal lock, with `shut_down`. `unfinished`
-//! and three flags (getters wait, putters wait, shut down) are atomics. A put that finds room,
-//! or a get that finds an item, touches the storage and reads the flags: no lock.
+//! and four flags (getters, putters, joiners wait; shut down) are atomics. A put that finds
+//! room, or a get that finds an item, touches the storage and reads the flags: no lock.
 //!
 //! 1. Getters wait only while no item is stored. A put that stores while getters wait hands
 //!    the stored items to them under the lock, in order, first getter first (rule 7 tells it
 //!    to). A lock-free get racing that hand-over may take the item first; a getter never waits
 //!    while an item sits in the storage with nobody on the way to hand it over.
-//! 2. Putters wait only while the queue is full, and a put never passes a waiting putter: while
-//!    the putters' flag is up, puts go through the lock and queue behind. A get that frees a
+//! 2. Putters wait only while the queue is full, and a put does not pass a waiting putter:
+//!    while the putters' flag is up, puts go through the lock and queue behind (a put racing
+//!    a putter that is queueing right now may read the flag before it goes up, and pass). A get that frees a
 //!    slot while putters wait moves the first putter's item into the storage under the lock and
 //!    completes that put, so the queue stays FIFO among putters.
 //! 3. A getter dropped after being handed an item gives it back (waiter-list rule 5): to the
@@ -23,25 +24,32 @@
 //! 4. A putter dropped while waiting did not put: its item is dropped (after the lock is
 //!    released). A putter dropped after its item was stored did put.
 //! 5. `unfinished` counts items put and not yet `task_done`; it is counted up before an item is
-//!    stored (so a getter's `task_done` never finds it at zero) and back down if the storage
-//!    was full. Reaching zero wakes every joiner, under the lock, which joiners check it under.
-//!    `shutdown(true)` drops the stored items and counts each as done (asyncio 3.13).
-//! 6. `shutdown` wakes every getter and putter with `QueueShutDown`; the putters' items are
-//!    dropped. Later puts fail; later gets drain what is stored, then fail. Every item the
-//!    queue drops (a waiting or refused putter's, the storage's on `shutdown(true)`) is
-//!    dropped after the lock is released: an item's destructor may use the queue.
+//!    stored (so a getter's `task_done` never finds it at zero) and back down, never below
+//!    zero, if the storage refused it. A joiner raises the joiners' flag, fences, and checks
+//!    the count, under the lock; whoever brings the count to zero without the lock fences,
+//!    reads the flag, and if it is up takes the lock and releases the joiners only if the
+//!    count is still zero (a put since then makes them wait for that item too; its
+//!    `task_done` comes back here). `shutdown(true)` drops the stored items and counts each
+//!    as done (asyncio 3.13).
+//! 6. `shutdown` closes the storage first: from then on its pushes fail, atomically with
+//!    them, so a lock-free put racing the shutdown either fails or stored before the close,
+//!    where the shutdown sees its item. Then, without `immediate`, stored items go to waiting
+//!    getters (rule 1); with it, every stored item is taken out (no `Ord` runs) and counted
+//!    done. Then every getter and putter still waiting gets `QueueShutDown`; the putters'
+//!    items are dropped. Later puts fail; later gets drain what is stored, then fail. Every
+//!    item the queue drops (a waiting or refused putter's, the storage's on `shutdown(true)`)
+//!    is dropped after the lock is released: an item's destructor may use the queue.
 //! 7. The handshake between the lock-free side and the waiters. A getter about to wait raises
 //!    the getters' flag, then (SeqCst fence) looks at the storage once more, under the lock; a
 //!    lock-free put stores, then (SeqCst fence) reads the flags and, if one is up, takes the
 //!    lock and serves (rules 1, 2). Of the two fences one comes first, so either the getter
 //!    sees the item or the put sees the flag: no lost wake-up. Putters and lock-free gets do
-//!    the same, and so do `shutdown` (raise the flag, fence, drain) and a lock-free put (store,
-//!    fence, read it): a put racing `shutdown(true)` has its item drained too. Flags are
-//!    lowered only under the lock, when the list is empty; a flag left up by a cancelled
-//!    waiter only sends someone to the lock, which lowers it.
+//!    the same; so do joiners and `unfinished` reaching zero (rule 5). Flags are lowered only
+//!    under the lock, when the list is empty; a flag left up by a cancelled waiter only sends
+//!    someone to the lock, which lowers it.
 //!
-//! The loom models in `tests/loom_queue.rs` check rules 1, 2, 5, 6 and 7 with the real ring
-//! (concurrent-queue on loom's atomics); removing either fence makes them fail.
+//! The loom models in `tests/loom_queue.rs` check rules 1 to 7 with the real ring
+//! (concurrent-queue on loom's atomics) and with the locked storage of `LifoQueue`.
 
 mod base;
 mod error;

@@ -10,19 +10,28 @@ use core::cmp::Reverse;
 use core::fmt;
 use std::collections::{BinaryHeap, VecDeque};
 
+use super::PutError;
 use crate::loom::{AtomicUsize, Mutex, Ordering};
 
 pub(crate) use self::sealed::Shelf;
 
 mod sealed {
+    use super::PutError;
+
     /// The operations a queue uses; sealed, so only this module's storages exist.
     pub trait Shelf: Sized {
         /// The item type.
         type Item;
         /// A storage holding at most `maxsize` items (`0`: unbounded).
         fn with_bound(maxsize: usize) -> Self;
-        /// Stores an item, or hands it back if `maxsize` items are stored.
-        fn push(&self, item: Self::Item) -> Result<(), Self::Item>;
+        /// Stores an item, or hands it back: `Full` if `maxsize` items are stored, `ShutDown`
+        /// once [`Shelf::close`] ran (atomically with the store: a push either lands before
+        /// the close, where the closer's pops see it, or fails).
+        fn push(&self, item: Self::Item) -> Result<(), PutError<Self::Item>>;
+        /// Refuses every later `push` (`push_returned` still stores).
+        fn close(&self);
+        /// Removes every item, without running user code (no `Ord`): `shutdown(true)`.
+        fn take_all(&self) -> Vec<Self::Item>;
         /// Removes the item that comes out next.
         fn pop(&self) -> Option<Self::Item>;
         /// How many items are stored (a snapshot while others push and pop).
@@ -51,7 +60,7 @@ enum FifoImpl<T> {
     Locked(Locked<VecDeque<T>>),
 }
 
-/// The most a bounded FIFO's ring allocates up front (its slots are allocated with it). A
+/// About the most a bounded FIFO's ring allocates up front (its slots are allocated with it). A
 /// bound past this (`Queue::new(10_000_000)`, `Queue::new(usize::MAX)`) keeps the items in a
 /// `VecDeque` behind a small lock instead, which grows only as items arrive. An unbounded
 /// queue's ring grows in small blocks and is always used.
@@ -78,10 +87,22 @@ impl<T> Shelf for Fifo<T> {
         })
     }
     #[inline]
-    fn push(&self, item: T) -> Result<(), T> {
+    fn push(&self, item: T) -> Result<(), PutError<T>> {
         match &self.0 {
             FifoImpl::Ring(r) => r.push(item),
             FifoImpl::Locked(l) => l.push(item),
+        }
+    }
+    fn close(&self) {
+        match &self.0 {
+            FifoImpl::Ring(r) => r.close(),
+            FifoImpl::Locked(l) => l.close(),
+        }
+    }
+    fn take_all(&self) -> Vec<T> {
+        match &self.0 {
+            FifoImpl::Ring(r) => r.take_all(),
+            FifoImpl::Locked(l) => l.take_all(),
         }
     }
     #[inline]
@@ -111,8 +132,14 @@ impl<T> Shelf for Lifo<T> {
     fn with_bound(maxsize: usize) -> Self {
         Self(Locked::with_bound(maxsize))
     }
-    fn push(&self, item: T) -> Result<(), T> {
+    fn push(&self, item: T) -> Result<(), PutError<T>> {
         self.0.push(item)
+    }
+    fn close(&self) {
+        self.0.close();
+    }
+    fn take_all(&self) -> Vec<T> {
+        self.0.take_all()
     }
     fn pop(&self) -> Option<T> {
         self.0.pop()
@@ -130,8 +157,14 @@ impl<T: Ord> Shelf for Priority<T> {
     fn with_bound(maxsize: usize) -> Self {
         Self(Locked::with_bound(maxsize))
     }
-    fn push(&self, item: T) -> Result<(), T> {
+    fn push(&self, item: T) -> Result<(), PutError<T>> {
         self.0.push(item)
+    }
+    fn close(&self) {
+        self.0.close();
+    }
+    fn take_all(&self) -> Vec<T> {
+        self.0.take_all()
     }
     fn pop(&self) -> Option<T> {
         self.0.pop()
@@ -165,6 +198,8 @@ impl<T: Ord> fmt::Debug for Priority<T> {
 /// The FIFO ring, plus the rare items cancelled getters hand back.
 struct Ring<T> {
     ring: concurrent_queue::ConcurrentQueue<T>,
+    /// `0`: unbounded.
+    maxsize: usize,
     /// Items given back (queue rule 3): older than everything in the ring, so they come out
     /// first. Almost always empty: `returned_len` lets a pop skip the lock.
     returned: Mutex<VecDeque<T>>,
@@ -178,15 +213,38 @@ impl<T> Ring<T> {
                 0 => concurrent_queue::ConcurrentQueue::unbounded(),
                 n => concurrent_queue::ConcurrentQueue::bounded(n),
             },
+            maxsize,
             returned: Mutex::new(VecDeque::new()),
             returned_len: AtomicUsize::new(0),
         }
     }
 
     #[inline]
-    fn push(&self, item: T) -> Result<(), T> {
-        // The ring is never closed: the only refusal is `Full`.
-        self.ring.push(item).map_err(concurrent_queue::PushError::into_inner)
+    fn push(&self, item: T) -> Result<(), PutError<T>> {
+        // ORDERING: Relaxed: a hint; given-back items are rare and their count is a snapshot.
+        if self.returned_len.load(Ordering::Relaxed) != 0 && self.maxsize != 0 && self.len() >= self.maxsize {
+            // Given-back items sit outside the ring but count toward the bound.
+            return Err(match self.ring.is_closed() {
+                true => PutError::ShutDown(item),
+                false => PutError::Full(item),
+            });
+        }
+        self.ring.push(item).map_err(|e| match e {
+            concurrent_queue::PushError::Full(item) => PutError::Full(item),
+            concurrent_queue::PushError::Closed(item) => PutError::ShutDown(item),
+        })
+    }
+
+    fn close(&self) {
+        self.ring.close();
+    }
+
+    fn take_all(&self) -> Vec<T> {
+        let mut all: Vec<T> = core::mem::take(&mut *self.returned.lock()).into();
+        // ORDERING: Relaxed: as in `pop_returned`.
+        self.returned_len.store(0, Ordering::Relaxed);
+        all.extend(self.ring.try_iter());
+        all
     }
 
     #[inline]
@@ -219,7 +277,8 @@ impl<T> Ring<T> {
     #[cold]
     fn push_returned(&self, item: T) {
         let mut returned = self.returned.lock();
-        returned.push_back(item);
+        // As the locked `VecDeque`: the last given back comes out first.
+        returned.push_front(item);
         // ORDERING: Release pairs with `pop`'s Acquire.
         self.returned_len.store(returned.len(), Ordering::Release);
     }
@@ -227,35 +286,51 @@ impl<T> Ring<T> {
 
 /// A container behind a small lock: the LIFO and priority storages.
 struct Locked<C: Container> {
-    items: Mutex<C>,
+    inner: Mutex<LockedInner<C>>,
     /// `0`: unbounded.
     maxsize: usize,
 }
 
+struct LockedInner<C> {
+    items: C,
+    closed: bool,
+}
+
 impl<C: Container> Locked<C> {
     fn with_bound(maxsize: usize) -> Self {
-        Self { items: Mutex::new(C::default()), maxsize }
+        Self { inner: Mutex::new(LockedInner { items: C::default(), closed: false }), maxsize }
     }
 
-    fn push(&self, item: C::Item) -> Result<(), C::Item> {
-        let mut items = self.items.lock();
-        if self.maxsize > 0 && items.size() >= self.maxsize {
-            return Err(item);
+    fn push(&self, item: C::Item) -> Result<(), PutError<C::Item>> {
+        let mut inner = self.inner.lock();
+        if inner.closed {
+            return Err(PutError::ShutDown(item));
         }
-        items.put(item);
+        if self.maxsize > 0 && inner.items.size() >= self.maxsize {
+            return Err(PutError::Full(item));
+        }
+        inner.items.put(item);
         Ok(())
     }
 
+    fn close(&self) {
+        self.inner.lock().closed = true;
+    }
+
+    fn take_all(&self) -> Vec<C::Item> {
+        core::mem::take(&mut self.inner.lock().items).into_vec()
+    }
+
     fn pop(&self) -> Option<C::Item> {
-        self.items.lock().take()
+        self.inner.lock().items.take()
     }
 
     fn len(&self) -> usize {
-        self.items.lock().size()
+        self.inner.lock().items.size()
     }
 
     fn push_returned(&self, item: C::Item) {
-        self.items.lock().put_returned(item);
+        self.inner.lock().items.put_returned(item);
     }
 }
 
@@ -266,6 +341,8 @@ trait Container: Default {
     fn take(&mut self) -> Option<Self::Item>;
     fn size(&self) -> usize;
     fn put_returned(&mut self, item: Self::Item);
+    /// Every item, in no particular order, without comparing any.
+    fn into_vec(self) -> Vec<Self::Item>;
 }
 
 impl<T> Container for VecDeque<T> {
@@ -282,6 +359,9 @@ impl<T> Container for VecDeque<T> {
     fn put_returned(&mut self, item: T) {
         // Older than everything stored: it comes out first.
         self.push_front(item);
+    }
+    fn into_vec(self) -> Vec<T> {
+        self.into()
     }
 }
 
@@ -300,6 +380,9 @@ impl<T> Container for Vec<T> {
         // Older than everything stored: it comes out last.
         self.insert(0, item);
     }
+    fn into_vec(self) -> Vec<T> {
+        self
+    }
 }
 
 impl<T: Ord> Container for BinaryHeap<Reverse<T>> {
@@ -315,5 +398,9 @@ impl<T: Ord> Container for BinaryHeap<Reverse<T>> {
     }
     fn put_returned(&mut self, item: T) {
         self.put(item);
+    }
+    fn into_vec(self) -> Vec<T> {
+        // `BinaryHeap::into_vec` moves the buffer out: no comparison.
+        BinaryHeap::into_vec(self).into_iter().map(|Reverse(item)| item).collect()
     }
 }
