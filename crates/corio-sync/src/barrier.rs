@@ -120,8 +120,9 @@ impl Waitable for Barrier {
         &mut state.waiters
     }
 
-    fn give_back(&self, _: &mut State, _: Self::Grant, _: &mut WakeList) {
+    fn give_back(&self, _: &mut State, _: Self::Grant, _: &mut WakeList) -> Option<Self::Grant> {
         // The round it belonged to is already released; nothing to pass on.
+        None
     }
 }
 

@@ -229,8 +229,9 @@ impl Waitable for Node {
         &mut state.waiters
     }
 
-    fn give_back(&self, _: &mut NodeState, _: (), _: &mut WakeList) {
+    fn give_back(&self, _: &mut NodeState, _: (), _: &mut WakeList) -> Option<()> {
         // Cancellation wakes every waiter; nobody to pass this on to.
+        None
     }
 }
 

@@ -95,8 +95,9 @@ impl Waitable for Condition {
         state
     }
 
-    fn give_back(&self, list: &mut WaitList<(), ()>, _: (), wake: &mut WakeList) {
+    fn give_back(&self, list: &mut WaitList<(), ()>, _: (), wake: &mut WakeList) -> Option<()> {
         list.notify_front(|()| (), wake);
+        None
     }
 }
 

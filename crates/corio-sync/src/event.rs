@@ -78,8 +78,9 @@ impl Waitable for Event {
         &mut state.waiters
     }
 
-    fn give_back(&self, _: &mut State, _: (), _: &mut WakeList) {
+    fn give_back(&self, _: &mut State, _: (), _: &mut WakeList) -> Option<()> {
         // `set` woke every waiter at once: there is nobody to pass this wake-up to.
+        None
     }
 }
 

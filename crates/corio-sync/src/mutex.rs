@@ -183,9 +183,10 @@ impl<T> Waitable for Mutex<T> {
         }
     }
 
-    fn give_back(&self, list: &mut WaitList<(), ()>, _: (), wake: &mut WakeList) {
+    fn give_back(&self, list: &mut WaitList<(), ()>, _: (), wake: &mut WakeList) -> Option<()> {
         // Rule 5: the dropped waiter owned the lock.
         self.hand_over(list, wake);
+        None
     }
 }
 

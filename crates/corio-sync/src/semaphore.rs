@@ -255,8 +255,9 @@ impl Waitable for Semaphore {
         self.serve(state, wake);
     }
 
-    fn give_back(&self, state: &mut State, granted: usize, wake: &mut WakeList) {
+    fn give_back(&self, state: &mut State, granted: usize, wake: &mut WakeList) -> Option<usize> {
         self.add(state, granted, wake);
+        None
     }
 }
 

@@ -604,8 +604,9 @@ pub(crate) trait Waitable<Side = ()> {
         let _ = (state, wait, wake);
     }
 
-    /// A waiter was dropped holding `grant`: pass it on or take it back (rule 5).
-    fn give_back(&self, state: &mut Self::State, grant: Self::Grant, wake: &mut WakeList);
+    /// A waiter was dropped holding `grant`: pass it on or take it back (rule 5). What it
+    /// returns is dropped after the lock is released (a user value's destructor).
+    fn give_back(&self, state: &mut Self::State, grant: Self::Grant, wake: &mut WakeList) -> Option<Self::Grant>;
 }
 
 /// The part of a waiting future that owns its list entry; dropping it applies rules 4 and 5.
@@ -707,13 +708,10 @@ impl<Q: Waitable<Side>, Side> Waiter<'_, Q, Side> {
         let leftover = match removed {
             Removed::Waiting(w) => {
                 self.q.left(&mut state, &w, &mut wake);
-                Some(w)
+                (Some(w), None)
             }
-            Removed::Notified(g) => {
-                self.q.give_back(&mut state, g, &mut wake);
-                None
-            }
-            Removed::Lost => None,
+            Removed::Notified(g) => (None, self.q.give_back(&mut state, g, &mut wake)),
+            Removed::Lost => (None, None),
         };
         drop(state);
         drop(leftover);

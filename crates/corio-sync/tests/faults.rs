@@ -290,3 +290,23 @@ fn priority_queue_shutdown_immediate_runs_no_ord() {
         assert!(poll_once(&mut q.join()).is_ready());
     });
 }
+
+/// A priority item's `Ord` panicking inside a pop loses that item (std's heap has taken it
+/// out): it is counted done, so `join` waits only for the items that can still be got.
+#[test]
+fn priority_queue_panicking_ord_in_a_pop_does_not_leave_join_waiting_for_the_lost_item() {
+    within_time("a panicking Ord in a pop", || {
+        let q = corio_sync::PriorityQueue::new(0);
+        for i in 1..=3 {
+            q.put_nowait(TouchyOrd(i)).unwrap();
+        }
+        PANIC_ORD.set(true);
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.get_nowait()));
+        PANIC_ORD.set(false);
+        assert!(got.is_err(), "the pop's Ord panic reaches the caller");
+        while q.get_nowait().is_ok() {
+            q.task_done().unwrap();
+        }
+        assert!(poll_once(&mut q.join()).is_ready());
+    });
+}

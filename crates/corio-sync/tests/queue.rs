@@ -80,6 +80,53 @@ fn queue_with_a_huge_bound_allocates_as_items_come_and_keeps_its_bound() {
     assert_eq!(q.qsize(), big - 1);
 }
 
+/// A store refused as full that brings `unfinished` back to zero (after an early
+/// `task_done`) leaves the putter queued with its flag up: the next get refills from it.
+#[test]
+fn queue_putter_refused_at_a_zero_count_is_still_refilled() {
+    let q = Queue::new(1);
+    q.put_nowait(1).unwrap();
+    q.task_done().unwrap();
+    let mut put = Box::pin(q.put(2));
+    assert!(poll_once(&mut put).is_pending());
+    assert_eq!(q.get_nowait(), Ok(1));
+    assert_eq!(poll_once(&mut put), Poll::Ready(Ok(())));
+    assert_eq!(q.get_nowait(), Ok(2));
+}
+
+/// An item handed to a getter that is dropped after `shutdown(true)` is dropped and counted
+/// done, not stored again: nothing outlives the shutdown and `join` returns.
+#[test]
+fn queue_item_given_back_after_immediate_shutdown_is_dropped_and_done() {
+    let counter = DropCounter::default();
+    let q = Queue::new(0);
+    let mut get = Box::pin(q.get());
+    assert!(poll_once(&mut get).is_pending());
+    q.put_nowait(counter.make(1)).unwrap();
+    q.shutdown(true);
+    assert_eq!(counter.drops(), 0, "handed to the getter before the shutdown");
+    drop(get);
+    assert!(q.empty());
+    assert_eq!(counter.drops(), 1);
+    assert!(poll_once(&mut q.join()).is_ready());
+}
+
+/// Items given back past a bounded ring's room count toward its bound, and come out first.
+#[test]
+fn queue_items_given_back_count_toward_the_bound_and_come_out_first() {
+    let q = Queue::new(2);
+    let mut get = Box::pin(q.get());
+    assert!(poll_once(&mut get).is_pending());
+    q.put_nowait(1).unwrap(); // handed to `get`
+    q.put_nowait(2).unwrap();
+    q.put_nowait(3).unwrap();
+    drop(get); // 1 comes back: three stored, bound two
+    assert_eq!(q.qsize(), 3);
+    assert!(q.full());
+    assert_eq!(q.put_nowait(4), Err(PutError::Full(4)));
+    assert_eq!((q.get_nowait(), q.get_nowait(), q.get_nowait()), (Ok(1), Ok(2), Ok(3)));
+}
+
 #[test]
 fn queue_put_nowait_full_hands_item_back() {
     let q = Queue::new(1);

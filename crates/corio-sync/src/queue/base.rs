@@ -53,6 +53,9 @@ pub(crate) struct State<S: Storage> {
     putters: WaitList<S::Item, Result<(), QueueShutDown>>,
     joiners: WaitList<(), ()>,
     shut_down: bool,
+    /// `shutdown(true)` happened: an item a cancelled getter gives back is dropped and
+    /// counted done, not stored again.
+    immediate: bool,
 }
 
 /// Marks the getters' list.
@@ -100,6 +103,7 @@ impl<S: Storage> BaseQueue<S> {
                     putters: WaitList::new(),
                     joiners: WaitList::new(),
                     shut_down: false,
+                    immediate: false,
                 }),
             }),
         }
@@ -133,7 +137,7 @@ impl<S: Storage> BaseQueue<S> {
     /// Takes an item if one is stored.
     pub fn get_nowait(&self) -> Result<S::Item, GetError> {
         let q = &*self.shared;
-        match q.items.pop() {
+        match q.pop_unlocked() {
             Some(item) => {
                 q.after_get();
                 Ok(item)
@@ -177,6 +181,7 @@ impl<S: Storage> BaseQueue<S> {
         let q = &*self.shared;
         let (dropped, panicked) = q.with_state(|s, wake| {
             s.shut_down = true;
+            s.immediate |= immediate;
             // ORDERING: Relaxed: a hint for lock-free puts and gets; what makes a racing put
             // fail or be seen is the storage's close below, atomic with its pushes.
             q.flags.shut_down.store(true, Ordering::Relaxed);
@@ -320,7 +325,9 @@ impl<S: Storage> QueueShared<S> {
         // ORDERING: Acquire: the count's latest value; the lock orders the rest.
         if self.unfinished.load(Ordering::Acquire) == 0 {
             s.joiners.notify_all(|()| (), wake);
-            self.sync_flags(s);
+            // ORDERING: Relaxed: under the lock, the list just emptied. Only this flag: the
+            // caller may be between raising another side's flag and queueing (`offer`).
+            self.flags.joiners.store(false, Ordering::Relaxed);
         }
     }
 
@@ -377,10 +384,47 @@ impl<S: Storage> QueueShared<S> {
         self.sync_flags(s);
     }
 
+    /// Takes the next item, without the lock.
+    #[inline]
+    fn pop_unlocked(&self) -> Option<S::Item> {
+        self.pop_or_count_lost(|| {
+            if self.count_done(1) {
+                self.reached_zero();
+            }
+        })
+    }
+
+    /// Takes the next item, under the lock.
+    #[inline]
+    fn pop_locked(&self, s: &mut State<S>, wake: &mut WakeList) -> Option<S::Item> {
+        self.pop_or_count_lost(|| {
+            if self.count_done(1) {
+                self.wake_joiners_if_done(s, wake);
+            }
+        })
+    }
+
+    /// A priority queue's pop runs `Ord` (user code). If it panics, std's heap has already
+    /// taken the item out and drops it: `lost` counts it done so `join` does not wait for an
+    /// item nobody can get, then the panic goes on to the caller.
+    #[inline]
+    fn pop_or_count_lost(&self, lost: impl FnOnce()) -> Option<S::Item> {
+        if !S::POP_RUNS_USER_CODE {
+            return self.items.pop();
+        }
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.items.pop())) {
+            Ok(item) => item,
+            Err(payload) => {
+                lost();
+                std::panic::resume_unwind(payload)
+            }
+        }
+    }
+
     /// Under the lock, rule 1: stored items go to waiting getters, in order.
     fn serve_getters(&self, s: &mut State<S>, wake: &mut WakeList) {
         while !s.getters.is_empty() {
-            let Some(item) = self.items.pop() else { break };
+            let Some(item) = self.pop_locked(s, wake) else { break };
             s.getters.notify_front(|()| Ok(item), wake);
         }
     }
@@ -431,7 +475,7 @@ impl<S: Storage> QueueShared<S> {
             // Items stored without the lock that the getters before us have not been handed.
             self.serve(s, wake);
         }
-        if let Some(item) = self.items.pop() {
+        if let Some(item) = self.pop_locked(s, wake) {
             self.serve(s, wake);
             return Ok(item);
         }
@@ -441,7 +485,7 @@ impl<S: Storage> QueueShared<S> {
         // ORDERING: as in `offer`.
         self.flags.getters.store(true, Ordering::Relaxed);
         fence(Ordering::SeqCst);
-        match self.items.pop() {
+        match self.pop_locked(s, wake) {
             Some(item) => {
                 self.serve(s, wake);
                 Ok(item)
@@ -450,14 +494,21 @@ impl<S: Storage> QueueShared<S> {
         }
     }
 
-    /// Rule 3: a cancelled getter's item goes to the next getter or back into storage.
-    fn give_back(&self, s: &mut State<S>, item: S::Item, wake: &mut WakeList) {
+    /// Rule 3: a cancelled getter's item goes to the next getter or back into storage;
+    /// after `shutdown(true)` it is counted done and returned, to drop after the lock.
+    fn give_back(&self, s: &mut State<S>, item: S::Item, wake: &mut WakeList) -> Option<S::Item> {
+        if s.immediate {
+            self.count_done(1);
+            self.wake_joiners_if_done(s, wake);
+            return Some(item);
+        }
         if !s.getters.is_empty() {
             s.getters.notify_front(|()| Ok(item), wake);
         } else {
             self.items.push_returned(item);
         }
         self.sync_flags(s);
+        None
     }
 }
 
@@ -484,10 +535,8 @@ impl<S: Storage> Waitable<GetSide> for QueueShared<S> {
         self.sync_flags(state);
     }
 
-    fn give_back(&self, state: &mut State<S>, grant: Self::Grant, wake: &mut WakeList) {
-        if let Ok(item) = grant {
-            QueueShared::give_back(self, state, item, wake);
-        }
+    fn give_back(&self, state: &mut State<S>, grant: Self::Grant, wake: &mut WakeList) -> Option<Self::Grant> {
+        QueueShared::give_back(self, state, grant.ok()?, wake).map(Ok)
     }
 }
 
@@ -508,8 +557,9 @@ impl<S: Storage> Waitable<PutSide> for QueueShared<S> {
         self.sync_flags(state);
     }
 
-    fn give_back(&self, _: &mut State<S>, _: Self::Grant, _: &mut WakeList) {
+    fn give_back(&self, _: &mut State<S>, _: Self::Grant, _: &mut WakeList) -> Option<Self::Grant> {
         // Rule 4: the put already happened (or failed); nothing to pass on.
+        None
     }
 }
 
@@ -526,8 +576,9 @@ impl<S: Storage> Waitable<JoinSide> for QueueShared<S> {
         &mut state.joiners
     }
 
-    fn give_back(&self, _: &mut State<S>, _: (), _: &mut WakeList) {
+    fn give_back(&self, _: &mut State<S>, _: (), _: &mut WakeList) -> Option<()> {
         // Every joiner is woken at once; nobody to pass this on to.
+        None
     }
 }
 
@@ -576,7 +627,7 @@ impl<S: Storage> Future for Get<'_, S> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let q = self.waiter.primitive();
         if !self.waiter.is_queued()
-            && let Some(item) = q.items.pop()
+            && let Some(item) = q.pop_unlocked()
         {
             q.after_get();
             return Poll::Ready(Ok(item));

@@ -19,8 +19,10 @@
 //!    slot while putters wait moves the first putter's item into the storage under the lock and
 //!    completes that put, so the queue stays FIFO among putters.
 //! 3. A getter dropped after being handed an item gives it back (waiter-list rule 5): to the
-//!    next getter, else into the storage where [`Storage`]'s order puts a returned item. The
-//!    item stays counted as unfinished. It may take the storage past `maxsize` for a moment.
+//!    next getter, else into the storage where [`Storage`]'s order puts a returned item (the
+//!    last given back comes out first). The item stays counted as unfinished. It may take the
+//!    storage past `maxsize` for a moment, and counts toward it. After `shutdown(true)` it is
+//!    dropped (after the lock) and counted done instead.
 //! 4. A putter dropped while waiting did not put: its item is dropped (after the lock is
 //!    released). A putter dropped after its item was stored did put.
 //! 5. `unfinished` counts items put and not yet `task_done`; it is counted up before an item is

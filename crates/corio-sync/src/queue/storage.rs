@@ -22,6 +22,8 @@ mod sealed {
     pub trait Shelf: Sized {
         /// The item type.
         type Item;
+        /// Whether `pop` runs user code that may panic (a priority item's `Ord`).
+        const POP_RUNS_USER_CODE: bool = false;
         /// A storage holding at most `maxsize` items (`0`: unbounded).
         fn with_bound(maxsize: usize) -> Self;
         /// Stores an item, or hands it back: `Full` if `maxsize` items are stored, `ShutDown`
@@ -154,6 +156,7 @@ impl<T> Shelf for Lifo<T> {
 
 impl<T: Ord> Shelf for Priority<T> {
     type Item = T;
+    const POP_RUNS_USER_CODE: bool = true;
     fn with_bound(maxsize: usize) -> Self {
         Self(Locked::with_bound(maxsize))
     }
