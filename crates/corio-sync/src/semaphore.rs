@@ -12,12 +12,14 @@
 //!    word that give up when `WAITERS` is set: permits must then go to the
 //!    queue in FIFO order, so a newcomer never overtakes a waiter.
 //! 3. A newcomer that must wait sets `WAITERS` under the lock before it is
-//!    queued. A release whose CAS landed before the flag is seen by the
-//!    newcomer's re-check (it is then the head, or the head is served by
-//!    whoever made the list non-empty); a release after it takes the lock.
-//!    No permit is stranded.
-//! 4. Serving (under the lock) hands permits from the word to the head
-//!    waiters while they fit, and clears `WAITERS` once no one waits.
+//!    queued (if it is set already, others are queued and it queues behind
+//!    them). A release whose CAS landed before the flag is seen by the
+//!    newcomer's re-check (it is then the head); a release after it takes
+//!    the lock. No permit is stranded.
+//! 4. Serving (under the lock) hands the released permits, then the word's,
+//!    to the head waiters while they fit, puts the rest in the word, and
+//!    clears `WAITERS` once no one waits (one read-modify-write for both; a
+//!    release handed straight to a waiter does not touch the word).
 
 use core::fmt;
 use core::future::Future;
@@ -197,24 +199,31 @@ impl Semaphore {
             .is_ok()
     }
 
-    /// Adds `n` permits under the lock, then serves (rule 4).
+    /// Rule 4 (lock held): `n` permits come back (`0`: just serve). The head waiters are
+    /// served first, from these and then from the word's, while they fit; the rest goes to
+    /// the word. A hand-over from a release straight to a waiter leaves the word alone: the
+    /// lock's two atomics are the whole cost.
     fn add(&self, state: &mut State, n: usize, wake: &mut WakeList) {
-        // ORDERING: AcqRel: the permits are published to whoever takes them.
-        let _ = self.word.fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| Some(Self::plus(w, n)));
-        self.serve(state, wake);
-    }
-
-    /// Rule 4 (lock held): hands permits to the head waiters while they
-    /// fit; clears `WAITERS` once no one waits.
-    fn serve(&self, state: &mut State, wake: &mut WakeList) {
-        while let Some(&n) = state.waiters.front() {
-            if !self.take_locked(n) {
-                return;
+        let mut spare = n;
+        while let Some(&want) = state.waiters.front() {
+            if want <= spare {
+                spare -= want;
+            } else if self.take_locked(want - spare) {
+                spare = 0;
+            } else {
+                break;
             }
             state.waiters.notify_front(|n| n, wake);
         }
-        // ORDERING: Release: with nobody queued the fast paths may run again.
-        self.word.fetch_and(!WAITERS, Ordering::AcqRel);
+        let clear = state.waiters.is_empty();
+        if spare > 0 || clear {
+            // ORDERING: AcqRel: the permits are published to whoever takes them; with
+            // nobody queued (`WAITERS` cleared) the fast paths may run again.
+            let _ = self.word.fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| {
+                let w = Self::plus(w, spare);
+                Some(if clear { w & !WAITERS } else { w })
+            });
+        }
     }
 
     /// Rule 3 (lock held), for a newcomer: `Ok` if it got its permits,
@@ -223,10 +232,16 @@ impl Semaphore {
         if self.try_take(n) {
             return Ok(());
         }
+        // ORDERING: Relaxed: `WAITERS` changes only under the lock, which we hold. Set, it
+        // means others are queued (rule 1): we queue behind them, and every release already
+        // takes the lock.
+        if self.word.load(Ordering::Relaxed) & WAITERS != 0 {
+            return Err(n);
+        }
         // ORDERING: AcqRel: releases after this see WAITERS and take the
         // lock; permits of releases before it are seen by the re-check.
         self.word.fetch_or(WAITERS, Ordering::AcqRel);
-        if state.waiters.is_empty() && self.take_locked(n) {
+        if self.take_locked(n) {
             // We would have been the head, and a release landed between the
             // failed take and the flag: nobody waits after all.
             // ORDERING: Release: the fast paths may run again.
@@ -252,7 +267,7 @@ impl Waitable for Semaphore {
 
     fn left(&self, state: &mut State, _: &usize, wake: &mut WakeList) {
         // The head leaving may let the smaller requests behind it through.
-        self.serve(state, wake);
+        self.add(state, 0, wake);
     }
 
     fn give_back(&self, state: &mut State, granted: usize, wake: &mut WakeList) -> Option<usize> {

@@ -7,11 +7,14 @@ use crate::options::Options;
 use crate::table::{self, Row};
 
 /// `target/corio-bench`, found from this executable's place
-/// (`target/release/compare`), so a shared `CARGO_TARGET_DIR` works too.
+/// (`target/release/compare`), so a shared `CARGO_TARGET_DIR` works too. A copy of the
+/// binary outside a cargo target directory (no `CACHEDIR.TAG` two levels up) writes under
+/// `./target` instead of next to wherever it was copied.
 pub fn dir() -> PathBuf {
     let exe = std::env::current_exe().ok();
-    let target = exe.as_deref().and_then(Path::parent).and_then(Path::parent).map(Path::to_path_buf);
-    target.unwrap_or_else(|| PathBuf::from("target")).join("corio-bench")
+    let target =
+        exe.as_deref().and_then(Path::parent).and_then(Path::parent).filter(|t| t.join("CACHEDIR.TAG").exists());
+    target.map_or_else(|| PathBuf::from("target"), Path::to_path_buf).join("corio-bench")
 }
 
 /// Now, as `YYYY-MM-DD HH:MM UTC`.
