@@ -235,7 +235,9 @@ impl Semaphore {
         // ORDERING: Relaxed: `WAITERS` changes only under the lock, which we hold. Set, it
         // means others are queued (rule 1): we queue behind them, and every release already
         // takes the lock.
-        if self.word.load(Ordering::Relaxed) & WAITERS != 0 {
+        let queued = self.word.load(Ordering::Relaxed) & WAITERS != 0;
+        debug_assert_eq!(queued, !state.waiters.is_empty(), "rule 1: WAITERS iff someone is queued");
+        if queued {
             return Err(n);
         }
         // ORDERING: AcqRel: releases after this see WAITERS and take the
