@@ -7,7 +7,8 @@
 //! a put hands its item to the first waiting getter, else stores it if
 //! there is room; a get that frees a slot moves the first waiting putter's
 //! item in; a getter dropped holding an item passes it to the next getter
-//! or puts it back where its age places it; `unfinished` counts items put
+//! or puts it back where its age places it (after `shutdown(true)` it is
+//! dropped and counted done); `unfinished` counts items put
 //! and not yet `task_done`, and reaching zero releases every joiner;
 //! `shutdown` fails every waiter, and `shutdown(true)` drops what is stored
 //! and counts it done. Every item is dropped exactly once (checked with a
@@ -122,6 +123,8 @@ struct Model {
     store: Store,
     unfinished: usize,
     shut_down: bool,
+    /// `shutdown(true)` happened: a given-back item is dropped and counted done.
+    immediate: bool,
     /// Parallel to the real futures' vectors.
     getters: Vec<Wait<()>>,
     putters: Vec<Wait<(u8, u32)>>,
@@ -227,6 +230,7 @@ fn run<S: Storage<Item = Item>>(q: BaseQueue<S>, order: Order, b: &mut Bytes<'_>
         store: Store { order, deque: VecDeque::new(), heap: BinaryHeap::new() },
         unfinished: 0,
         shut_down: false,
+        immediate: false,
         getters: Vec::new(),
         putters: Vec::new(),
         joiners: Vec::new(),
@@ -303,8 +307,11 @@ fn run<S: Storage<Item = Item>>(q: BaseQueue<S>, order: Order, b: &mut Bytes<'_>
                     let state = m.getters[i];
                     remove_getter(&mut m, &mut f, i);
                     if let Wait::Notified(Some(k)) = state {
-                        // Rule 3: to the next getter, else back into storage.
-                        if !m.grant_getter(k) {
+                        // Rule 3: to the next getter, else back into storage; after
+                        // `shutdown(true)`, dropped and counted done.
+                        if m.immediate {
+                            m.finish(1);
+                        } else if !m.grant_getter(k) {
                             m.store.push_returned(k);
                         }
                     }
@@ -380,6 +387,7 @@ fn run<S: Storage<Item = Item>>(q: BaseQueue<S>, order: Order, b: &mut Bytes<'_>
                     m.finish(n);
                 }
                 m.shut_down = true;
+                m.immediate |= immediate;
                 for t in std::mem::take(&mut m.get_queue) {
                     let i = m.get_tickets.iter().position(|&x| x == t).unwrap();
                     m.getters[i] = Wait::Notified(None);
