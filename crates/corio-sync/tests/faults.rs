@@ -172,6 +172,14 @@ impl Ord for TouchyOrd {
     }
 }
 
+/// Runs `f` with every `TouchyOrd` comparison panicking, catching what unwinds out of it.
+fn while_ord_panics<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    PANIC_ORD.set(true);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    PANIC_ORD.set(false);
+    r
+}
+
 /// Waiter-list rule 7: when a getter refills the queue from a blocked putter and the item's
 /// `Ord` panics, the getter's caller sees that panic, the putter's next poll panics with a
 /// message naming the cause (it does not hang), and the queue keeps serving everyone else.
@@ -183,9 +191,7 @@ fn priority_queue_panicking_ord_while_serving_a_putter_poisons_only_that_put() {
         q.put_nowait(TouchyOrd(2)).unwrap();
         let mut put = q.put(TouchyOrd(3));
         assert!(poll_once(&mut put).is_pending());
-        PANIC_ORD.set(true);
-        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.get_nowait()));
-        PANIC_ORD.set(false);
+        let got = while_ord_panics(|| q.get_nowait());
         assert!(got.is_err(), "the refill's Ord panic reaches the getter");
         let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll_once(&mut put)));
         let msg = polled.expect_err("the poisoned put panics").downcast::<&str>().map(|s| s.to_string());
@@ -228,9 +234,7 @@ fn priority_queue_poisoned_putter_is_woken_outside_the_lock() {
         let std_waker = std::task::Waker::from(waker.clone());
         let mut cx = std::task::Context::from_waker(&std_waker);
         assert!(std::pin::Pin::new(&mut put).poll(&mut cx).is_pending());
-        PANIC_ORD.set(true);
-        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.get_nowait()));
-        PANIC_ORD.set(false);
+        let got = while_ord_panics(|| q.get_nowait());
         assert!(got.is_err(), "the refill's Ord panic reaches the getter");
         assert!(waker.seen.lock().unwrap().is_some(), "the poisoned putter was woken, after the unlock");
         drop(put);
@@ -281,9 +285,7 @@ fn priority_queue_shutdown_immediate_runs_no_ord() {
         q.put_nowait(TouchyOrd(2)).unwrap();
         let mut put = q.put(TouchyOrd(3));
         assert!(poll_once(&mut put).is_pending());
-        PANIC_ORD.set(true);
-        q.shutdown(true);
-        PANIC_ORD.set(false);
+        while_ord_panics(|| q.shutdown(true)).expect("shutdown(true) compares no item");
         assert!(matches!(poll_once(&mut put), std::task::Poll::Ready(Err(_))));
         assert!(q.empty());
         // Both stored items were counted done: join returns.
@@ -300,9 +302,7 @@ fn priority_queue_panicking_ord_in_a_pop_does_not_leave_join_waiting_for_the_los
         for i in 1..=3 {
             q.put_nowait(TouchyOrd(i)).unwrap();
         }
-        PANIC_ORD.set(true);
-        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.get_nowait()));
-        PANIC_ORD.set(false);
+        let got = while_ord_panics(|| q.get_nowait());
         assert!(got.is_err(), "the pop's Ord panic reaches the caller");
         while q.get_nowait().is_ok() {
             q.task_done().unwrap();

@@ -137,11 +137,8 @@ impl<S: Storage> BaseQueue<S> {
     /// Takes an item if one is stored.
     pub fn get_nowait(&self) -> Result<S::Item, GetError> {
         let q = &*self.shared;
-        match q.pop_unlocked() {
-            Some(item) => {
-                q.after_get();
-                Ok(item)
-            }
+        match q.try_get() {
+            Some(item) => Ok(item),
             None if q.is_shut_down() => Err(GetError::ShutDown),
             None => Err(GetError::Empty),
         }
@@ -150,20 +147,10 @@ impl<S: Storage> BaseQueue<S> {
     /// Marks one item taken earlier as processed; errors if every item already was.
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         let q = &*self.shared;
-        // ORDERING: Relaxed: a first guess for the CAS below.
-        let mut n = q.unfinished.load(Ordering::Relaxed);
-        loop {
-            if n == 0 {
-                return Err(TaskDoneError);
-            }
-            // ORDERING: AcqRel: the count's modification order is all joiners rely on; the
-            // lock taken below orders the joiners' wake-up.
-            match q.unfinished.compare_exchange_weak(n, n - 1, Ordering::AcqRel, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(now) => n = now,
-            }
-        }
-        if n == 1 {
+        // ORDERING: AcqRel: the count's modification order is all joiners rely on; the lock
+        // taken in `reached_zero` orders the joiners' wake-up.
+        let before = q.unfinished.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |n| n.checked_sub(1));
+        if before.map_err(|_| TaskDoneError)? == 1 {
             q.reached_zero();
         }
         Ok(())
@@ -343,14 +330,18 @@ impl<S: Storage> QueueShared<S> {
         }
     }
 
-    /// Rule 7: after a lock-free take, refills from waiting putters if the flag says so.
+    /// Rule 7, lock-free: takes the next stored item, then refills from waiting putters if
+    /// the flag says some wait.
     #[inline]
-    fn after_get(&self) {
+    fn try_get(&self) -> Option<S::Item> {
+        let item = self.pop_unlocked()?;
+        // The take-then-load half of rule 7's handshake.
         fence(Ordering::SeqCst);
         // ORDERING: Relaxed, after the fence (rule 7).
         if self.flags.putters.load(Ordering::Relaxed) {
             self.with_state(|s, wake| self.serve(s, wake));
         }
+        Some(item)
     }
 
     /// Under the lock: rules 1 and 2 between the storage and the waiters. Stored items go to
@@ -627,9 +618,8 @@ impl<S: Storage> Future for Get<'_, S> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let q = self.waiter.primitive();
         if !self.waiter.is_queued()
-            && let Some(item) = q.pop_unlocked()
+            && let Some(item) = q.try_get()
         {
-            q.after_get();
             return Poll::Ready(Ok(item));
         }
         self.waiter.poll(

@@ -51,7 +51,7 @@ mod sealed {
 pub trait Storage: Shelf {}
 
 /// First in, first out ([`Queue`](super::Queue)): a lock-free ring, unless the bound would
-/// make the ring's up-front allocation large (see [`RING_BYTES`]).
+/// make the ring's up-front allocation large (over about 256 KiB).
 pub struct Fifo<T>(FifoImpl<T>);
 
 // One per queue, inside its shared allocation: the ring's padding costs nothing per item, and
@@ -66,7 +66,7 @@ enum FifoImpl<T> {
 /// bound past this (`Queue::new(10_000_000)`, `Queue::new(usize::MAX)`) keeps the items in a
 /// `VecDeque` behind a small lock instead, which grows only as items arrive. An unbounded
 /// queue's ring grows in small blocks and is always used.
-pub(crate) const RING_BYTES: usize = 256 * 1024;
+const RING_BYTES: usize = 256 * 1024;
 
 /// Last in, first out ([`LifoQueue`](super::LifoQueue)).
 pub struct Lifo<T>(Locked<Vec<T>>);
@@ -75,8 +75,6 @@ pub struct Lifo<T>(Locked<Vec<T>>);
 pub struct Priority<T: Ord>(Locked<BinaryHeap<Reverse<T>>>);
 
 impl<T> Storage for Fifo<T> {}
-impl<T> Storage for Lifo<T> {}
-impl<T: Ord> Storage for Priority<T> {}
 
 impl<T> Shelf for Fifo<T> {
     type Item = T;
@@ -129,72 +127,53 @@ impl<T> Shelf for Fifo<T> {
     }
 }
 
-impl<T> Shelf for Lifo<T> {
-    type Item = T;
-    fn with_bound(maxsize: usize) -> Self {
-        Self(Locked::with_bound(maxsize))
-    }
-    fn push(&self, item: T) -> Result<(), PutError<T>> {
-        self.0.push(item)
-    }
-    fn close(&self) {
-        self.0.close();
-    }
-    fn take_all(&self) -> Vec<T> {
-        self.0.take_all()
-    }
-    fn pop(&self) -> Option<T> {
-        self.0.pop()
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn push_returned(&self, item: T) {
-        self.0.push_returned(item);
-    }
+/// `Lifo` and `Priority` are a [`Locked`] container under a public name: their storage
+/// operations are the container's.
+macro_rules! locked_storage {
+    ($name:ident<T $(: $bound:ident)?>, pop_runs_user_code: $user:expr) => {
+        impl<T $(: $bound)?> Storage for $name<T> {}
+
+        impl<T $(: $bound)?> Shelf for $name<T> {
+            type Item = T;
+            const POP_RUNS_USER_CODE: bool = $user;
+            fn with_bound(maxsize: usize) -> Self {
+                Self(Locked::with_bound(maxsize))
+            }
+            fn push(&self, item: T) -> Result<(), PutError<T>> {
+                self.0.push(item)
+            }
+            fn close(&self) {
+                self.0.close();
+            }
+            fn take_all(&self) -> Vec<T> {
+                self.0.take_all()
+            }
+            fn pop(&self) -> Option<T> {
+                self.0.pop()
+            }
+            fn len(&self) -> usize {
+                self.0.len()
+            }
+            fn push_returned(&self, item: T) {
+                self.0.push_returned(item);
+            }
+        }
+
+        impl<T $(: $bound)?> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("len", &self.len()).finish()
+            }
+        }
+    };
 }
 
-impl<T: Ord> Shelf for Priority<T> {
-    type Item = T;
-    const POP_RUNS_USER_CODE: bool = true;
-    fn with_bound(maxsize: usize) -> Self {
-        Self(Locked::with_bound(maxsize))
-    }
-    fn push(&self, item: T) -> Result<(), PutError<T>> {
-        self.0.push(item)
-    }
-    fn close(&self) {
-        self.0.close();
-    }
-    fn take_all(&self) -> Vec<T> {
-        self.0.take_all()
-    }
-    fn pop(&self) -> Option<T> {
-        self.0.pop()
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn push_returned(&self, item: T) {
-        self.0.push_returned(item);
-    }
-}
+locked_storage!(Lifo<T>, pop_runs_user_code: false);
+// A heap's pop compares items: `Ord` is user code.
+locked_storage!(Priority<T: Ord>, pop_runs_user_code: true);
 
 impl<T> fmt::Debug for Fifo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Fifo").field("len", &self.len()).finish()
-    }
-}
-
-impl<T> fmt::Debug for Lifo<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lifo").field("len", &self.len()).finish()
-    }
-}
-
-impl<T: Ord> fmt::Debug for Priority<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Priority").field("len", &self.len()).finish()
     }
 }
 
