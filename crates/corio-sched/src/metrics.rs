@@ -4,7 +4,8 @@
 //! # Rules
 //!
 //! 1. Each worker's counters (`polls`, `steals`, `parks`, `busy_ns`,
-//!    `busy_since`, `parked`, `current`, `solo_queued`) are written only by that worker, with
+//!    `busy_since`, `parked`, `current`, `solo_queued`, `cached_cells`) are written only by
+//!    that worker, with
 //!    a Relaxed load and a Relaxed store (no read-modify-write, no lock), in
 //!    its own cache line. Readers (snapshots, the debug watchdog) load them
 //!    Relaxed: a counter is a monotonic number, not a publication of data.
@@ -23,7 +24,9 @@
 //!    the structures that hold them when the snapshot is taken; the one
 //!    exception is a single worker's private run queue (`worker.rs`,
 //!    `SoloQueue`), which no other thread may touch: its owner mirrors its
-//!    length into `solo_queued` (rule 1).
+//!    length into `solo_queued` (rule 1). Likewise the bytes in a worker's
+//!    cache of freed task cells (`task/cache.rs`, thread-local), which its
+//!    owner publishes into `cached_cells` at its maintenance ticks and parks.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -49,6 +52,9 @@ pub(crate) struct WorkerMetrics {
     pub(crate) current: AtomicU64,
     /// Tasks in the private run queue of a runtime's only worker (rule 4).
     pub(crate) solo_queued: AtomicU64,
+    /// Bytes in the worker's cache of freed task cells, as of its last
+    /// maintenance tick or park (rule 4).
+    pub(crate) cached_cells: AtomicU64,
     /// Debug mode's slow-poll threshold (read-only after build): when set,
     /// polls take the observed path.
     pub(crate) slow_poll: Option<Duration>,
@@ -66,6 +72,7 @@ impl WorkerMetrics {
             busy_seq: AtomicU64::new(0),
             current: AtomicU64::new(0),
             solo_queued: AtomicU64::new(0),
+            cached_cells: AtomicU64::new(0),
             slow_poll,
         }
     }
@@ -194,6 +201,7 @@ impl Observer {
             steals: load(&m.steals),
             parks: load(&m.parks),
             local_queue_depth,
+            cached_cell_bytes: load(&m.cached_cells) as usize,
             busy: self.busy(m),
         }
     }
@@ -215,6 +223,7 @@ pub(crate) struct WorkerSnapshot {
     steals: u64,
     pub(crate) parks: u64,
     local_queue_depth: usize,
+    cached_cell_bytes: usize,
     pub(crate) busy: Duration,
 }
 
@@ -315,6 +324,14 @@ impl RuntimeMetrics {
     /// Tasks in worker `i`'s local queue (not counting its LIFO slot).
     pub fn local_queue_depth(&self, i: usize) -> usize {
         self.worker(i).local_queue_depth
+    }
+
+    /// Bytes of freed task cells worker `i` keeps for its next spawns
+    /// ([`Builder::task_cell_cache`](crate::Builder::task_cell_cache)), as of
+    /// its last maintenance tick or park: a busy worker updates it every
+    /// few dozen polls, an idle one as the cache decays.
+    pub fn cached_cell_bytes(&self, i: usize) -> usize {
+        self.worker(i).cached_cell_bytes
     }
 
     /// Time worker `i` spent not parked: running tasks, looking for work and

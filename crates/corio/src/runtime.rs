@@ -151,6 +151,16 @@ impl Builder {
         Builder { inner: self.inner.slow_poll_threshold(d), ..self }
     }
 
+    /// Bytes of freed task cells each worker keeps for its next spawns
+    /// (default 16 MiB; 0 turns the cache off). A burst of short tasks then
+    /// reuses the memory of the last one instead of asking the allocator, and
+    /// the kernel, for it again. A cell is reused only for a task of the same
+    /// size, and what goes unused for a second or two is given back, whether
+    /// the worker is busy or idle. See `docs/architecture.md`.
+    pub fn task_cell_cache(self, bytes: usize) -> Builder {
+        Builder { inner: self.inner.task_cell_cache(bytes), ..self }
+    }
+
     /// Starts the runtime's threads, with corio-io's I/O and time driver
     /// plugged into the scheduler.
     pub fn build(self) -> io::Result<Runtime> {

@@ -105,6 +105,17 @@ impl Builder {
         self
     }
 
+    /// Bytes of freed task cells each worker keeps for its next spawns
+    /// (default 16 MiB; 0 turns the cache off). A burst of short tasks then
+    /// reuses the memory of the last one instead of asking the allocator, and
+    /// the kernel, for it again. A cell is reused only for a task of the same
+    /// size, and what goes unused for a second or two is given back, whether
+    /// the worker is busy or idle. See `docs/architecture.md`.
+    pub fn task_cell_cache(mut self, bytes: usize) -> Builder {
+        self.config.cell_cache = bytes;
+        self
+    }
+
     /// Called on every tick of the debug-mode watchdog (the facade answers
     /// SIGQUIT with it).
     #[doc(hidden)]
@@ -187,6 +198,7 @@ impl fmt::Debug for Builder {
             .field("blocking_keep_alive", &self.blocking_keep_alive)
             .field("driver", &self.driver.is_some())
             .field("slow_poll_threshold", &self.slow_poll)
+            .field("task_cell_cache", &self.config.cell_cache)
             .finish()
     }
 }

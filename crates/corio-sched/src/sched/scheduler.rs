@@ -27,11 +27,19 @@ pub(crate) struct Config {
     pub(crate) max_lifo_polls: u32,
     /// Debug mode's slow-poll threshold (`None`: debug mode off).
     pub(crate) slow_poll: Option<std::time::Duration>,
+    /// Bytes of freed task cells each worker may keep (`task/cache.rs`).
+    pub(crate) cell_cache: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { global_queue_interval: 61, event_interval: 61, max_lifo_polls: 3, slow_poll: None }
+        Config {
+            global_queue_interval: 61,
+            event_interval: 61,
+            max_lifo_polls: 3,
+            slow_poll: None,
+            cell_cache: crate::task::cache::DEFAULT_CAP,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use super::lifo::LifoSlot;
 use super::thread;
 use crate::loom::{Arc, Ordering, Steal, Worker, fence};
 use crate::task::Notified;
+use crate::task::cache;
 use crate::task::{RawTask, Schedule};
 
 /// A worker's own state. Lives on the worker's stack for the whole run loop
@@ -204,12 +205,24 @@ impl WorkerContext {
 
     /// Every `event_interval` ticks a busy worker looks at the driver, so
     /// I/O events are not left waiting while all workers are busy.
+    /// At the same ticks it ages its cache of freed task cells
+    /// (`task/cache.rs`, rule 4).
     fn maintenance(&self) {
-        if countdown(&self.until_events, self.shared.config.event_interval)
-            && let Some(driver) = &self.shared.driver
-        {
-            driver.try_with(|d| d.park(Some(Duration::ZERO)));
+        if countdown(&self.until_events, self.shared.config.event_interval) {
+            if let Some(driver) = &self.shared.driver {
+                driver.try_with(|d| d.park(Some(Duration::ZERO)));
+            }
+            self.decay_cell_cache();
         }
+    }
+
+    /// `task/cache.rs` rule 4, and the bytes left published for
+    /// `RuntimeMetrics::cached_cell_bytes` (metrics rule 4). `true` if any are.
+    fn decay_cell_cache(&self) -> bool {
+        let bytes = cache::decay();
+        // ORDERING: Relaxed: a gauge only this worker writes (metrics rule 1).
+        self.metrics().cached_cells.store(bytes as u64, Ordering::Relaxed);
+        bytes != 0
     }
 
     fn has_local_work(&self) -> bool {
@@ -236,7 +249,14 @@ impl WorkerContext {
         let watch = WatchRole { shared: &self.shared, held: Cell::new(false) };
         loop {
             watch.held.set(self.update_watch(watch.held.get()));
-            parker.park(self.shared.driver.as_ref(), watch.held.get().then_some(LIFO_WATCH_PERIOD));
+            // A parked worker still gives back cached cells that go unused
+            // (`task/cache.rs`, rule 4): it wakes once per period while any
+            // are left.
+            let timeout = match (watch.held.get(), self.decay_cell_cache()) {
+                (true, _) => Some(LIFO_WATCH_PERIOD.min(cache::DECAY)),
+                (false, cached) => cached.then_some(cache::DECAY),
+            };
+            parker.park(self.shared.driver.as_ref(), timeout);
             if watch.held.get() && self.steal_stuck_lifo() {
                 self.shared.release_lifo_watcher();
                 watch.held.set(false);
@@ -453,6 +473,9 @@ fn progress(metrics: &crate::metrics::WorkerMetrics) -> u64 {
 
 /// The run loop of worker `index`.
 pub(crate) fn run_worker(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) {
+    // Rule 1 of `task/cache.rs`: workers keep freed cells, and give them
+    // all back when they stop (below, after the last task ran here).
+    cache::enable(shared.config.cell_cache);
     let worker = WorkerContext::new(shared.clone(), index, local);
     let _enter = thread::enter(shared, true, (&worker as *const WorkerContext).cast());
     // Every call into user code is guarded where it happens (the task
@@ -462,6 +485,7 @@ pub(crate) fn run_worker(shared: Arc<Scheduler>, index: usize, local: Worker<Not
     worker.shared.obs.worker_started(index);
     while crate::fault::guard(|| format!("worker {index}'s run loop"), || worker.run()).is_none() {}
     worker.drain_local();
+    cache::disable();
 }
 
 impl WorkerContext {

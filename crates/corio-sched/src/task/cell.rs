@@ -140,9 +140,10 @@ where
         // whole cell on the stack and copied it over after `malloc`, and the copy's 16-byte
         // loads of fields just written 8 bytes at a time stalled on store forwarding (perf:
         // a fifth of `chained_spawn`'s samples, in `allocate`).
-        let mut cell = Box::<Self>::new_uninit();
-        let p = cell.as_mut_ptr();
-        // SAFETY: `p` is this box's allocation, sized and aligned for a `Cell<F, S>`; each
+        // The memory comes from this worker's cache of freed cells when it has one of this
+        // layout (`cache.rs`), else from the allocator; `harness::dealloc` gives it back.
+        let p = super::cache::allocate(std::alloc::Layout::new::<Self>()).cast::<Self>().as_ptr();
+        // SAFETY: `p` is an allocation sized and aligned for a `Cell<F, S>`, ours alone; each
         // field is written once, through raw pointers (no reference to uninit memory).
         unsafe {
             (&raw mut (*p).header).write(Header {
@@ -154,9 +155,8 @@ where
             (&raw mut (*p).core).write(Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) });
             (&raw mut (*p).trailer).write(Trailer::new(name));
         }
-        // SAFETY: every field was written just above.
-        let cell = unsafe { cell.assume_init() };
-        NonNull::from(Box::leak(cell)).cast()
+        // SAFETY: `p` came from a `NonNull`; every field was written just above.
+        unsafe { NonNull::new_unchecked(p) }.cast()
     }
 }
 

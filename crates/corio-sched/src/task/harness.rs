@@ -1,6 +1,7 @@
 //! The typed side of a task: running, completing and cancelling a cell.
 //! Each function here is one vtable entry; the rules are in `task/mod.rs`.
 
+use std::alloc::Layout;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -274,9 +275,20 @@ where
 /// - `ptr` is a `Cell<F, S>` made by `Cell::allocate`, and the caller owned
 ///   its last reference.
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
-    // SAFETY: the caller owned the last reference (rule 9); the cell was made
-    // by `Box::new` in `Cell::allocate` with this very type.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    /// Gives the memory back even if a field's destructor panics.
+    struct Free(NonNull<u8>, Layout);
+    impl Drop for Free {
+        fn drop(&mut self) {
+            // SAFETY: `Cell::allocate` took this memory from `cache::allocate`
+            // with this layout; its fields are dropped (or being unwound
+            // past) and nothing else refers to it (the last reference).
+            unsafe { super::cache::free(self.0, self.1) };
+        }
+    }
+    let _free = Free(ptr.cast(), Layout::new::<Cell<F, S>>());
+    // SAFETY: the caller owned the last reference (rule 9); the cell was
+    // fully written by `Cell::allocate` with this very type.
+    unsafe { std::ptr::drop_in_place(ptr.cast::<Cell<F, S>>().as_ptr()) };
 }
 
 /// # Safety

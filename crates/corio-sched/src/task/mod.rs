@@ -69,6 +69,7 @@
 //!    unfinished task is never freed. The last reference frees the cell.
 
 mod builder;
+pub(crate) mod cache;
 mod callbacks;
 pub(crate) mod cell;
 pub(crate) mod debug_info;

@@ -1,0 +1,490 @@
+//! A worker's cache of freed task cells.
+//!
+//! A burst of short tasks allocates thousands of cells and frees them all a
+//! moment later. glibc gives the top of the thread's heap back to the kernel
+//! as soon as that much is free at once (its trim), and the next burst
+//! faults every page of it in again: in `spawn_local` (100,000 tasks) that
+//! was a third of the time, all of it system time (docs/benchmarks.md). So a
+//! worker keeps the cells of the tasks freed on its thread and hands them to
+//! the next tasks of the same size it spawns, without `malloc` or `free`.
+//!
+//! The rules that keep it a cache and not a leak:
+//!
+//! 1. **Workers only.** A worker enables its thread's cache when it starts and
+//!    empties it when it stops; on any other thread (`block_on`, blocking
+//!    threads, a thread that outlives the runtime) a cell goes straight back
+//!    to the allocator.
+//! 2. **Exact layouts.** A cell is reused only for a cell of the same size and
+//!    alignment, so no task ever gets more memory than its type needs. At
+//!    most [`CLASSES`] layouts per worker; cells of any other go straight back.
+//! 3. **Bounded.** A worker holds at most its cap in bytes (the builder's
+//!    `task_cell_cache`, [`DEFAULT_CAP`] by default); beyond that a freed cell
+//!    goes straight back.
+//! 4. **Decays.** Each class has two lists: freed cells go to `fresh`, and an
+//!    allocation takes from `fresh`, then `old`. Every [`DECAY`] the worker
+//!    frees what is still in `old` (unused for a whole period) and `fresh`
+//!    becomes `old`. A busy worker does this from its maintenance tick, a
+//!    parked one by parking at most until the next turn, so a cell unused for
+//!    two periods is given back, busy or idle.
+//!
+//! The structure is thread-local and single-threaded: no atomics, nothing to
+//! model with loom. `tests::cache_matches_a_model` is its proptest model.
+//! Under loom the cache is compiled out (cells come from the allocator).
+
+use std::alloc::{self, Layout};
+use std::ptr::NonNull;
+use std::time::{Duration, Instant};
+
+/// Layouts one worker caches (rule 2).
+pub(crate) const CLASSES: usize = 8;
+
+/// Bytes one worker may hold by default (rule 3): a burst of 100,000
+/// small tasks (112-byte cells) fits.
+pub const DEFAULT_CAP: usize = 16 << 20;
+
+/// How long a cached cell may go unused before it is given back: between one
+/// and two of these (rule 4).
+pub(crate) const DECAY: Duration = Duration::from_secs(1);
+
+/// A cached cell's first word: the next cell of its list.
+struct FreeCell {
+    next: Option<NonNull<FreeCell>>,
+}
+
+/// An intrusive list of free cells of one layout: costs no memory of its own.
+#[derive(Default)]
+struct List {
+    head: Option<NonNull<FreeCell>>,
+    len: usize,
+}
+
+impl List {
+    /// # Safety
+    ///
+    /// `cell` is a free block of this list's layout, owned by the caller,
+    /// which gives it up; the layout is at least a word, word-aligned.
+    unsafe fn push(&mut self, cell: NonNull<u8>) {
+        let cell = cell.cast::<FreeCell>();
+        // SAFETY: the block is ours, large and aligned enough for a `FreeCell`
+        // (every task cell starts with a word-aligned header of several words).
+        unsafe { cell.write(FreeCell { next: self.head }) };
+        self.head = Some(cell);
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<NonNull<u8>> {
+        let cell = self.head?;
+        // SAFETY: every cell on the list was written by `push` and is owned
+        // by the list until popped.
+        self.head = unsafe { cell.read() }.next;
+        self.len -= 1;
+        Some(cell.cast())
+    }
+
+    /// Gives every cell back to the allocator; returns how many.
+    ///
+    /// # Safety
+    ///
+    /// Every cell on the list was allocated with `layout`.
+    unsafe fn free_all(&mut self, layout: Layout) -> usize {
+        let n = self.len;
+        while let Some(cell) = self.pop() {
+            // SAFETY: allocated by the global allocator with `layout` (the
+            // caller's promise) and owned by the list, which lets go of it.
+            unsafe { alloc::dealloc(cell.as_ptr(), layout) };
+        }
+        n
+    }
+}
+
+struct Class {
+    layout: Layout,
+    fresh: List,
+    old: List,
+}
+
+/// One worker's cached cells.
+pub(crate) struct CellCache {
+    classes: Vec<Class>,
+    /// Bytes held in all classes.
+    bytes: usize,
+    /// Rule 3; zero while disabled.
+    cap: usize,
+    /// When `old` was last freed and replaced (rule 4).
+    turned: Option<Instant>,
+}
+
+impl CellCache {
+    pub(crate) const fn disabled() -> CellCache {
+        CellCache { classes: Vec::new(), bytes: 0, cap: 0, turned: None }
+    }
+
+    /// A cell of `layout`, if one is cached.
+    fn take(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        let class = self.classes.iter_mut().find(|c| c.layout == layout)?;
+        let cell = class.fresh.pop().or_else(|| class.old.pop())?;
+        self.bytes -= layout.size();
+        Some(cell)
+    }
+
+    /// Keeps `cell`; gives it back (`Err`) when rules 2 or 3 say no.
+    ///
+    /// # Safety
+    ///
+    /// `cell` was allocated by the global allocator with `layout`, and the
+    /// caller gives it up.
+    unsafe fn keep(&mut self, cell: NonNull<u8>, layout: Layout) -> Result<(), NonNull<u8>> {
+        if self.bytes + layout.size() > self.cap {
+            return Err(cell);
+        }
+        let class = match self.classes.iter().position(|c| c.layout == layout) {
+            Some(i) => &mut self.classes[i],
+            None if self.classes.len() < CLASSES => {
+                self.classes.push(Class { layout, fresh: List::default(), old: List::default() });
+                self.classes.last_mut().expect("just pushed")
+            }
+            None => return Err(cell),
+        };
+        // SAFETY: the caller's promise; task cells are word-aligned and
+        // several words long (`List::push`).
+        unsafe { class.fresh.push(cell) };
+        self.bytes += layout.size();
+        Ok(())
+    }
+
+    /// Rule 4 at `now`: frees what sat unused for a whole period. Returns
+    /// the bytes still cached.
+    fn decay(&mut self, now: Instant) -> usize {
+        if self.bytes == 0 {
+            return self.decay_empty();
+        }
+        let turned = *self.turned.get_or_insert(now);
+        if now.duration_since(turned) >= DECAY {
+            self.turn();
+            self.turned = Some(now);
+        }
+        self.bytes
+    }
+
+    /// `decay` with nothing cached: the next cell kept starts a new period.
+    fn decay_empty(&mut self) -> usize {
+        self.turned = None;
+        0
+    }
+
+    /// Frees every `old` list and ages every `fresh` one.
+    fn turn(&mut self) {
+        for class in &mut self.classes {
+            // SAFETY: every cell of a class was kept with its layout (`keep`).
+            let freed = unsafe { class.old.free_all(class.layout) };
+            self.bytes -= freed * class.layout.size();
+            class.old = std::mem::take(&mut class.fresh);
+        }
+    }
+
+    /// Frees everything and stops caching.
+    fn disable(&mut self) {
+        self.turn();
+        self.turn();
+        debug_assert_eq!(self.bytes, 0);
+        self.cap = 0;
+        self.turned = None;
+    }
+}
+
+impl Drop for CellCache {
+    fn drop(&mut self) {
+        self.disable();
+    }
+}
+
+#[cfg(not(corio_loom))]
+mod local {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    thread_local! {
+        static CACHE: RefCell<CellCache> = const { RefCell::new(CellCache::disabled()) };
+    }
+
+    /// Runs `f` on this thread's cache, or returns `None` if it is in use
+    /// (cannot happen: nothing in here calls out) or already destroyed
+    /// (the thread is exiting).
+    #[inline]
+    fn with<R>(f: impl FnOnce(&mut CellCache) -> R) -> Option<R> {
+        CACHE.try_with(|c| c.try_borrow_mut().ok().map(|mut c| f(&mut c))).ok().flatten()
+    }
+
+    /// Rule 1: this thread is a worker and caches up to `cap` bytes.
+    pub(crate) fn enable(cap: usize) {
+        with(|c| c.cap = cap);
+    }
+
+    /// Rule 1: the worker stops; everything cached goes back.
+    pub(crate) fn disable() {
+        with(CellCache::disable);
+    }
+
+    /// Memory for a cell of `layout`: a cached one, or a new allocation.
+    #[inline]
+    pub(crate) fn allocate(layout: Layout) -> NonNull<u8> {
+        if let Some(Some(cell)) = with(|c| c.take(layout)) {
+            return cell;
+        }
+        fresh(layout)
+    }
+
+    /// Gives back a cell's memory.
+    ///
+    /// # Safety
+    ///
+    /// `cell` came from [`allocate`] with this `layout`, its contents are
+    /// dropped, and nothing uses it any more.
+    #[inline]
+    pub(crate) unsafe fn free(cell: NonNull<u8>, layout: Layout) {
+        // SAFETY: the caller's promise; `allocate` uses the global allocator.
+        let kept = with(|c| unsafe { c.keep(cell, layout) }.is_ok()).unwrap_or(false);
+        if !kept {
+            // SAFETY: as above, and the cache did not take it.
+            unsafe { alloc::dealloc(cell.as_ptr(), layout) };
+        }
+    }
+
+    /// Rule 4, called by the worker from its maintenance tick and around
+    /// its parks. Returns the bytes still cached (while there are any, a
+    /// parked worker parks at most [`DECAY`]).
+    pub(crate) fn decay() -> usize {
+        // The clock is read only when something is cached.
+        with(|c| if c.bytes == 0 { c.decay_empty() } else { c.decay(Instant::now()) }).unwrap_or(0)
+    }
+}
+
+#[cfg(corio_loom)]
+mod local {
+    use super::*;
+
+    pub(crate) fn enable(_cap: usize) {}
+
+    pub(crate) fn disable() {}
+
+    pub(crate) fn allocate(layout: Layout) -> NonNull<u8> {
+        fresh(layout)
+    }
+
+    /// # Safety
+    ///
+    /// As the real one's.
+    pub(crate) unsafe fn free(cell: NonNull<u8>, layout: Layout) {
+        // SAFETY: allocated by `fresh` with `layout`, given up by the caller.
+        unsafe { alloc::dealloc(cell.as_ptr(), layout) };
+    }
+
+    pub(crate) fn decay() -> usize {
+        0
+    }
+}
+
+pub(crate) use local::{allocate, decay, disable, enable, free};
+
+/// A new allocation of `layout` (never zero-sized: a cell has a header).
+fn fresh(layout: Layout) -> NonNull<u8> {
+    debug_assert!(layout.size() != 0);
+    // SAFETY: `layout` has a non-zero size.
+    NonNull::new(unsafe { alloc::alloc(layout) }).unwrap_or_else(|| alloc::handle_alloc_error(layout))
+}
+
+#[cfg(all(test, not(corio_loom)))]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A block of `layout` from the allocator, as a freed cell would be.
+    fn block(layout: Layout) -> NonNull<u8> {
+        fresh(layout)
+    }
+
+    fn layout(size: usize) -> Layout {
+        Layout::from_size_align(size, 8).unwrap()
+    }
+
+    fn enabled(cap: usize) -> CellCache {
+        let mut cache = CellCache::disabled();
+        cache.cap = cap;
+        cache
+    }
+
+    /// Frees a block the cache refused.
+    fn give_back(refused: Result<(), NonNull<u8>>, layout: Layout) {
+        if let Err(cell) = refused {
+            // SAFETY: made by `block` with `layout`, refused by the cache.
+            unsafe { alloc::dealloc(cell.as_ptr(), layout) };
+        }
+    }
+
+    #[test]
+    fn a_kept_cell_comes_back_for_its_layout_only() {
+        let mut cache = enabled(1 << 20);
+        let (small, big) = (layout(64), layout(128));
+        let cell = block(small);
+        // SAFETY: a block of `small`, given up.
+        assert!(unsafe { cache.keep(cell, small) }.is_ok());
+        assert_eq!(cache.bytes, 64);
+        assert_eq!(cache.take(big), None);
+        assert_eq!(cache.take(Layout::from_size_align(64, 16).unwrap()), None, "same size, other alignment");
+        assert_eq!(cache.take(small), Some(cell));
+        assert_eq!(cache.bytes, 0);
+        give_back(Err(cell), small);
+    }
+
+    #[test]
+    fn a_full_cache_and_a_ninth_layout_refuse() {
+        let mut cache = enabled(256);
+        for size in [64, 64, 64, 64] {
+            // SAFETY: fresh blocks of their layout, given up.
+            assert!(unsafe { cache.keep(block(layout(size)), layout(size)) }.is_ok());
+        }
+        let refused = block(layout(64));
+        // SAFETY: as above.
+        assert_eq!(unsafe { cache.keep(refused, layout(64)) }, Err(refused), "over the cap");
+        give_back(Err(refused), layout(64));
+
+        let mut cache = enabled(1 << 20);
+        for size in (1..=CLASSES).map(|i| i * 16) {
+            // SAFETY: as above.
+            assert!(unsafe { cache.keep(block(layout(size)), layout(size)) }.is_ok());
+        }
+        let other = layout(1000);
+        let refused = block(other);
+        // SAFETY: as above.
+        assert_eq!(unsafe { cache.keep(refused, other) }, Err(refused), "a layout beyond the classes");
+        give_back(Err(refused), other);
+    }
+
+    #[test]
+    fn cells_unused_for_two_periods_are_given_back() {
+        let t0 = Instant::now();
+        let mut cache = enabled(1 << 20);
+        let l = layout(64);
+        // SAFETY: a fresh block, given up.
+        unsafe { cache.keep(block(l), l) }.unwrap();
+        assert_eq!(cache.decay(t0), 64, "the period starts");
+        assert_eq!(cache.decay(t0 + DECAY / 2), 64);
+        assert_eq!(cache.decay(t0 + DECAY), 64, "one period: aged, still there");
+        // SAFETY: as above.
+        unsafe { cache.keep(block(l), l) }.unwrap();
+        assert_eq!(cache.decay(t0 + DECAY * 2), 64, "two periods: the first is gone, the second aged");
+        assert_eq!(cache.decay(t0 + DECAY * 3), 0);
+        assert_eq!(cache.turned, Some(t0 + DECAY * 3));
+        assert_eq!(cache.decay(t0 + DECAY * 3), 0);
+        assert_eq!(cache.turned, None, "an empty cache starts a new period with its next cell");
+    }
+
+    #[test]
+    fn disabling_frees_everything_and_refuses_more() {
+        let mut cache = enabled(1 << 20);
+        for _ in 0..10 {
+            // SAFETY: fresh blocks, given up.
+            unsafe { cache.keep(block(layout(48)), layout(48)) }.unwrap();
+        }
+        cache.disable();
+        assert_eq!(cache.bytes, 0);
+        let cell = block(layout(48));
+        // SAFETY: as above.
+        assert_eq!(unsafe { cache.keep(cell, layout(48)) }, Err(cell));
+        give_back(Err(cell), layout(48));
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Free a new block of layout class `n` into the cache.
+        Keep(usize),
+        /// Allocate a block of layout class `n` from the cache.
+        Take(usize),
+        /// Advance the clock by this many tenths of a period, then decay.
+        Decay(u32),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Ten layouts: more than the cache's classes.
+        prop_oneof![
+            4 => (0usize..10).prop_map(Op::Keep),
+            3 => (0usize..10).prop_map(Op::Take),
+            1 => (0u32..25).prop_map(Op::Decay),
+        ]
+    }
+
+    /// The model: per layout, the fresh and old cells as stacks.
+    #[derive(Default)]
+    struct Model {
+        lists: HashMap<Layout, (Vec<NonNull<u8>>, Vec<NonNull<u8>>)>,
+        bytes: usize,
+        turned: Option<Instant>,
+    }
+
+    proptest! {
+        /// The cache against a model of rules 2-4: a take returns the most
+        /// recently kept cell of its layout (fresh before old), keeps past
+        /// the cap or past `CLASSES` layouts are refused, a decay a period
+        /// after the last turn frees the old cells and ages the fresh ones,
+        /// and the byte count is always the sum of what is held.
+        #[test]
+        fn cache_matches_a_model(cap in 0usize..4096, ops in proptest::collection::vec(op(), 0..200)) {
+            let t0 = Instant::now();
+            let mut now = t0;
+            let mut cache = enabled(cap);
+            let mut model = Model::default();
+            let layouts: Vec<Layout> = (0..10).map(|i| layout(16 + 24 * i)).collect();
+            for op in ops {
+                match op {
+                    Op::Keep(i) => {
+                        let l = layouts[i];
+                        let cell = block(l);
+                        let known = model.lists.contains_key(&l);
+                        let fits = model.bytes + l.size() <= cap && (known || model.lists.len() < CLASSES);
+                        // SAFETY: a fresh block of `l`, given up.
+                        let kept = unsafe { cache.keep(cell, l) };
+                        prop_assert_eq!(kept.is_ok(), fits);
+                        if fits {
+                            model.lists.entry(l).or_default().0.push(cell);
+                            model.bytes += l.size();
+                        }
+                        give_back(kept, l);
+                    }
+                    Op::Take(i) => {
+                        let l = layouts[i];
+                        let expected = model.lists.get_mut(&l).and_then(|(fresh, old)| fresh.pop().or_else(|| old.pop()));
+                        let got = cache.take(l);
+                        prop_assert_eq!(got, expected);
+                        if let Some(cell) = got {
+                            model.bytes -= l.size();
+                            give_back(Err(cell), l);
+                        }
+                    }
+                    Op::Decay(tenths) => {
+                        now += DECAY * tenths / 10;
+                        if model.bytes == 0 {
+                            model.turned = None;
+                        } else {
+                            let turned = *model.turned.get_or_insert(now);
+                            if now.duration_since(turned) >= DECAY {
+                                for (l, (fresh, old)) in &mut model.lists {
+                                    model.bytes -= old.len() * l.size();
+                                    *old = std::mem::take(fresh);
+                                }
+                                model.turned = Some(now);
+                            }
+                        }
+                        prop_assert_eq!(cache.decay(now), model.bytes);
+                    }
+                }
+                prop_assert_eq!(cache.bytes, model.bytes);
+            }
+            // Dropping the cache frees what it holds (a leak would show in
+            // the leak test and under valgrind).
+        }
+    }
+}
