@@ -108,6 +108,7 @@ impl Scheduler {
     }
 
     /// Spawns a task on this runtime.
+    #[inline(always)]
     pub(crate) fn spawn<F>(this: &Arc<Scheduler>, future: F, name: Option<Box<str>>) -> Task<F::Output>
     where
         F: Future + Send + 'static,

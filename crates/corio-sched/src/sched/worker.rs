@@ -2,7 +2,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Scheduler;
 use super::lifo::LifoSlot;
@@ -205,24 +205,44 @@ impl WorkerContext {
 
     /// Every `event_interval` ticks a busy worker looks at the driver, so
     /// I/O events are not left waiting while all workers are busy.
-    /// At the same ticks it ages its cache of freed task cells
-    /// (`task/cache.rs`, rule 4).
+    /// At the same ticks it publishes what its cache of freed task cells
+    /// holds (`task/cache.rs`).
     fn maintenance(&self) {
         if countdown(&self.until_events, self.shared.config.event_interval) {
             if let Some(driver) = &self.shared.driver {
                 driver.try_with(|d| d.park(Some(Duration::ZERO)));
             }
-            self.decay_cell_cache();
+            self.publish_cell_cache();
         }
     }
 
-    /// `task/cache.rs` rule 4, and the bytes left published for
-    /// `RuntimeMetrics::cached_cell_bytes` (metrics rule 4). `true` if any are.
-    fn decay_cell_cache(&self) -> bool {
-        let bytes = cache::decay();
+    /// The bytes in this worker's cell cache, published for
+    /// `RuntimeMetrics::cached_cell_bytes` (metrics rule 4) and returned.
+    fn publish_cell_cache(&self) -> usize {
+        let bytes = cache::bytes();
         // ORDERING: Relaxed: a gauge only this worker writes (metrics rule 1).
         self.metrics().cached_cells.store(bytes as u64, Ordering::Relaxed);
-        bytes != 0
+        bytes
+    }
+
+    /// `task/cache.rs` rule 4, once per turn of the park loop: a worker
+    /// parked for `cache::IDLE` gives its cached cells back. Returns how much
+    /// longer to wait for that, if anything is cached (the park's timeout).
+    /// The clock is read only while something is.
+    fn idle_cell_cache(&self, idle_since: &Cell<Option<Instant>>) -> Option<Duration> {
+        if self.publish_cell_cache() == 0 {
+            return None;
+        }
+        let now = Instant::now();
+        let since = *idle_since.get().get_or_insert(now);
+        idle_since.set(Some(since));
+        let idle = now.duration_since(since);
+        if idle >= cache::IDLE {
+            cache::flush();
+            self.publish_cell_cache();
+            return None;
+        }
+        Some(cache::IDLE - idle)
     }
 
     fn has_local_work(&self) -> bool {
@@ -247,14 +267,15 @@ impl WorkerContext {
         let _awake = crate::metrics::ParkGuard(&self.shared.obs, self.index);
         // Whichever way `park` returns, the watcher role goes with it.
         let watch = WatchRole { shared: &self.shared, held: Cell::new(false) };
+        let idle_since = Cell::new(None);
         loop {
             watch.held.set(self.update_watch(watch.held.get()));
             // A parked worker still gives back cached cells that go unused
             // (`task/cache.rs`, rule 4): it wakes once per period while any
             // are left.
-            let timeout = match (watch.held.get(), self.decay_cell_cache()) {
-                (true, _) => Some(LIFO_WATCH_PERIOD.min(cache::DECAY)),
-                (false, cached) => cached.then_some(cache::DECAY),
+            let timeout = match (watch.held.get(), self.idle_cell_cache(&idle_since)) {
+                (true, _) => Some(LIFO_WATCH_PERIOD),
+                (false, left) => left,
             };
             parker.park(self.shared.driver.as_ref(), timeout);
             if watch.held.get() && self.steal_stuck_lifo() {

@@ -20,12 +20,12 @@
 //! 3. **Bounded.** A worker holds at most its cap in bytes (the builder's
 //!    `task_cell_cache`, [`DEFAULT_CAP`] by default); beyond that a freed cell
 //!    goes straight back.
-//! 4. **Decays.** Each class has two lists: freed cells go to `fresh`, and an
-//!    allocation takes from `fresh`, then `old`. Every [`DECAY`] the worker
-//!    frees what is still in `old` (unused for a whole period) and `fresh`
-//!    becomes `old`. A busy worker does this from its maintenance tick, a
-//!    parked one by parking at most until the next turn, so a cell unused for
-//!    two periods is given back, busy or idle.
+//! 4. **Given back when idle.** A worker that has been parked for [`IDLE`]
+//!    without work frees everything it holds (it parks with that timeout
+//!    while it holds anything). A busy worker keeps its cells, up to the cap:
+//!    giving them back in the middle of bursts (an earlier version aged them
+//!    out every second, busy or not) made `gather_1m` free and re-allocate a
+//!    cap's worth of cells in some rounds and cost it up to 60%.
 //!
 //! The structure is thread-local and single-threaded: no atomics, nothing to
 //! model with loom. `tests::cache_matches_a_model` is its proptest model.
@@ -33,7 +33,7 @@
 
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Layouts one worker caches (rule 2).
 pub(crate) const CLASSES: usize = 8;
@@ -42,9 +42,9 @@ pub(crate) const CLASSES: usize = 8;
 /// small tasks (112-byte cells) fits.
 pub const DEFAULT_CAP: usize = 16 << 20;
 
-/// How long a cached cell may go unused before it is given back: between one
-/// and two of these (rule 4).
-pub(crate) const DECAY: Duration = Duration::from_secs(1);
+/// How long a worker stays parked before it gives its cached cells back
+/// (rule 4).
+pub(crate) const IDLE: Duration = Duration::from_secs(1);
 
 /// A cached cell's first word: the next cell of its list.
 struct FreeCell {
@@ -99,8 +99,7 @@ impl List {
 
 struct Class {
     layout: Layout,
-    fresh: List,
-    old: List,
+    cells: List,
 }
 
 /// One worker's cached cells.
@@ -110,19 +109,17 @@ pub(crate) struct CellCache {
     bytes: usize,
     /// Rule 3; zero while disabled.
     cap: usize,
-    /// When `old` was last freed and replaced (rule 4).
-    turned: Option<Instant>,
 }
 
 impl CellCache {
     pub(crate) const fn disabled() -> CellCache {
-        CellCache { classes: Vec::new(), bytes: 0, cap: 0, turned: None }
+        CellCache { classes: Vec::new(), bytes: 0, cap: 0 }
     }
 
     /// A cell of `layout`, if one is cached.
     fn take(&mut self, layout: Layout) -> Option<NonNull<u8>> {
         let class = self.classes.iter_mut().find(|c| c.layout == layout)?;
-        let cell = class.fresh.pop().or_else(|| class.old.pop())?;
+        let cell = class.cells.pop()?;
         self.bytes -= layout.size();
         Some(cell)
     }
@@ -134,61 +131,41 @@ impl CellCache {
     /// `cell` was allocated by the global allocator with `layout`, and the
     /// caller gives it up.
     unsafe fn keep(&mut self, cell: NonNull<u8>, layout: Layout) -> Result<(), NonNull<u8>> {
+        debug_assert!(
+            layout.size() >= size_of::<FreeCell>() && layout.align() >= align_of::<FreeCell>(),
+            "a task cell is at least a word, word-aligned"
+        );
         if self.bytes + layout.size() > self.cap {
             return Err(cell);
         }
         let class = match self.classes.iter().position(|c| c.layout == layout) {
             Some(i) => &mut self.classes[i],
             None if self.classes.len() < CLASSES => {
-                self.classes.push(Class { layout, fresh: List::default(), old: List::default() });
+                self.classes.push(Class { layout, cells: List::default() });
                 self.classes.last_mut().expect("just pushed")
             }
             None => return Err(cell),
         };
         // SAFETY: the caller's promise; task cells are word-aligned and
         // several words long (`List::push`).
-        unsafe { class.fresh.push(cell) };
+        unsafe { class.cells.push(cell) };
         self.bytes += layout.size();
         Ok(())
     }
 
-    /// Rule 4 at `now`: frees what sat unused for a whole period. Returns
-    /// the bytes still cached.
-    fn decay(&mut self, now: Instant) -> usize {
-        if self.bytes == 0 {
-            return self.decay_empty();
-        }
-        let turned = *self.turned.get_or_insert(now);
-        if now.duration_since(turned) >= DECAY {
-            self.turn();
-            self.turned = Some(now);
-        }
-        self.bytes
-    }
-
-    /// `decay` with nothing cached: the next cell kept starts a new period.
-    fn decay_empty(&mut self) -> usize {
-        self.turned = None;
-        0
-    }
-
-    /// Frees every `old` list and ages every `fresh` one.
-    fn turn(&mut self) {
+    /// Rule 4: gives every cell back to the allocator.
+    fn flush(&mut self) {
         for class in &mut self.classes {
             // SAFETY: every cell of a class was kept with its layout (`keep`).
-            let freed = unsafe { class.old.free_all(class.layout) };
-            self.bytes -= freed * class.layout.size();
-            class.old = std::mem::take(&mut class.fresh);
+            unsafe { class.cells.free_all(class.layout) };
         }
+        self.bytes = 0;
     }
 
     /// Frees everything and stops caching.
     fn disable(&mut self) {
-        self.turn();
-        self.turn();
-        debug_assert_eq!(self.bytes, 0);
+        self.flush();
         self.cap = 0;
-        self.turned = None;
     }
 }
 
@@ -251,12 +228,15 @@ mod local {
         }
     }
 
-    /// Rule 4, called by the worker from its maintenance tick and around
-    /// its parks. Returns the bytes still cached (while there are any, a
-    /// parked worker parks at most [`DECAY`]).
-    pub(crate) fn decay() -> usize {
-        // The clock is read only when something is cached.
-        with(|c| if c.bytes == 0 { c.decay_empty() } else { c.decay(Instant::now()) }).unwrap_or(0)
+    /// Bytes cached on this thread (for `RuntimeMetrics::cached_cell_bytes`).
+    #[inline]
+    pub(crate) fn bytes() -> usize {
+        with(|c| c.bytes).unwrap_or(0)
+    }
+
+    /// Rule 4: the worker has been idle long enough; everything goes back.
+    pub(crate) fn flush() {
+        with(CellCache::flush);
     }
 }
 
@@ -280,12 +260,14 @@ mod local {
         unsafe { alloc::dealloc(cell.as_ptr(), layout) };
     }
 
-    pub(crate) fn decay() -> usize {
+    pub(crate) fn bytes() -> usize {
         0
     }
+
+    pub(crate) fn flush() {}
 }
 
-pub(crate) use local::{allocate, decay, disable, enable, free};
+pub(crate) use local::{allocate, bytes, disable, enable, flush, free};
 
 /// A new allocation of `layout` (never zero-sized: a cell has a header).
 fn fresh(layout: Layout) -> NonNull<u8> {
@@ -365,22 +347,21 @@ mod tests {
     }
 
     #[test]
-    fn cells_unused_for_two_periods_are_given_back() {
-        let t0 = Instant::now();
+    fn a_flush_gives_everything_back_and_caching_goes_on() {
         let mut cache = enabled(1 << 20);
-        let l = layout(64);
-        // SAFETY: a fresh block, given up.
-        unsafe { cache.keep(block(l), l) }.unwrap();
-        assert_eq!(cache.decay(t0), 64, "the period starts");
-        assert_eq!(cache.decay(t0 + DECAY / 2), 64);
-        assert_eq!(cache.decay(t0 + DECAY), 64, "one period: aged, still there");
+        for size in [64, 64, 128] {
+            // SAFETY: fresh blocks of their layout, given up.
+            unsafe { cache.keep(block(layout(size)), layout(size)) }.unwrap();
+        }
+        assert_eq!(cache.bytes, 256);
+        cache.flush();
+        assert_eq!(cache.bytes, 0);
+        assert_eq!(cache.take(layout(64)), None);
+        let cell = block(layout(64));
         // SAFETY: as above.
-        unsafe { cache.keep(block(l), l) }.unwrap();
-        assert_eq!(cache.decay(t0 + DECAY * 2), 64, "two periods: the first is gone, the second aged");
-        assert_eq!(cache.decay(t0 + DECAY * 3), 0);
-        assert_eq!(cache.turned, Some(t0 + DECAY * 3));
-        assert_eq!(cache.decay(t0 + DECAY * 3), 0);
-        assert_eq!(cache.turned, None, "an empty cache starts a new period with its next cell");
+        assert!(unsafe { cache.keep(cell, layout(64)) }.is_ok(), "a flush does not disable");
+        assert_eq!(cache.take(layout(64)), Some(cell));
+        give_back(Err(cell), layout(64));
     }
 
     #[test]
@@ -404,8 +385,8 @@ mod tests {
         Keep(usize),
         /// Allocate a block of layout class `n` from the cache.
         Take(usize),
-        /// Advance the clock by this many tenths of a period, then decay.
-        Decay(u32),
+        /// The worker was idle long enough: give everything back.
+        Flush,
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -413,75 +394,55 @@ mod tests {
         prop_oneof![
             4 => (0usize..10).prop_map(Op::Keep),
             3 => (0usize..10).prop_map(Op::Take),
-            1 => (0u32..25).prop_map(Op::Decay),
+            1 => Just(Op::Flush),
         ]
-    }
-
-    /// The model: per layout, the fresh and old cells as stacks.
-    #[derive(Default)]
-    struct Model {
-        lists: HashMap<Layout, (Vec<NonNull<u8>>, Vec<NonNull<u8>>)>,
-        bytes: usize,
-        turned: Option<Instant>,
     }
 
     proptest! {
         /// The cache against a model of rules 2-4: a take returns the most
-        /// recently kept cell of its layout (fresh before old), keeps past
-        /// the cap or past `CLASSES` layouts are refused, a decay a period
-        /// after the last turn frees the old cells and ages the fresh ones,
-        /// and the byte count is always the sum of what is held.
+        /// recently kept cell of its layout, keeps past the cap or past
+        /// `CLASSES` layouts are refused (a layout seen once keeps its class
+        /// after a flush), a flush empties every class, and the byte count is
+        /// always the sum of what is held.
         #[test]
         fn cache_matches_a_model(cap in 0usize..4096, ops in proptest::collection::vec(op(), 0..200)) {
-            let t0 = Instant::now();
-            let mut now = t0;
             let mut cache = enabled(cap);
-            let mut model = Model::default();
+            let mut model: HashMap<Layout, Vec<NonNull<u8>>> = HashMap::new();
+            let mut bytes = 0;
             let layouts: Vec<Layout> = (0..10).map(|i| layout(16 + 24 * i)).collect();
             for op in ops {
                 match op {
                     Op::Keep(i) => {
                         let l = layouts[i];
                         let cell = block(l);
-                        let known = model.lists.contains_key(&l);
-                        let fits = model.bytes + l.size() <= cap && (known || model.lists.len() < CLASSES);
+                        let known = model.contains_key(&l);
+                        let fits = bytes + l.size() <= cap && (known || model.len() < CLASSES);
                         // SAFETY: a fresh block of `l`, given up.
                         let kept = unsafe { cache.keep(cell, l) };
                         prop_assert_eq!(kept.is_ok(), fits);
                         if fits {
-                            model.lists.entry(l).or_default().0.push(cell);
-                            model.bytes += l.size();
+                            model.entry(l).or_default().push(cell);
+                            bytes += l.size();
                         }
                         give_back(kept, l);
                     }
                     Op::Take(i) => {
                         let l = layouts[i];
-                        let expected = model.lists.get_mut(&l).and_then(|(fresh, old)| fresh.pop().or_else(|| old.pop()));
+                        let expected = model.get_mut(&l).and_then(Vec::pop);
                         let got = cache.take(l);
                         prop_assert_eq!(got, expected);
                         if let Some(cell) = got {
-                            model.bytes -= l.size();
+                            bytes -= l.size();
                             give_back(Err(cell), l);
                         }
                     }
-                    Op::Decay(tenths) => {
-                        now += DECAY * tenths / 10;
-                        if model.bytes == 0 {
-                            model.turned = None;
-                        } else {
-                            let turned = *model.turned.get_or_insert(now);
-                            if now.duration_since(turned) >= DECAY {
-                                for (l, (fresh, old)) in &mut model.lists {
-                                    model.bytes -= old.len() * l.size();
-                                    *old = std::mem::take(fresh);
-                                }
-                                model.turned = Some(now);
-                            }
-                        }
-                        prop_assert_eq!(cache.decay(now), model.bytes);
+                    Op::Flush => {
+                        cache.flush();
+                        model.values_mut().for_each(Vec::clear);
+                        bytes = 0;
                     }
                 }
-                prop_assert_eq!(cache.bytes, model.bytes);
+                prop_assert_eq!(cache.bytes, bytes);
             }
             // Dropping the cache frees what it holds (a leak would show in
             // the leak test and under valgrind).

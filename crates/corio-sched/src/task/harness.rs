@@ -39,6 +39,7 @@ where
 
 /// Allocates a `Cell<F, S>` with its vtable and `state` (one of
 /// `state::INITIAL*`); returns its header.
+#[inline(always)]
 pub(super) fn allocate<F, S>(future: F, scheduler: S, name: Option<Box<str>>, state: usize) -> NonNull<Header>
 where
     F: Future + Send + 'static,
@@ -53,6 +54,7 @@ where
 /// The cell starts with three references (`state::INITIAL`, rule 9): the
 /// entry's, the handle's, and the registry's, which the caller must either
 /// hand to its registry (`Registry::insert`) or release (`RawTask::ref_dec`).
+#[inline(always)]
 pub(crate) fn new_task<F, S>(future: F, scheduler: S, name: Option<Box<str>>) -> (RawTask, Notified, Task<F::Output>)
 where
     F: Future + Send + 'static,
