@@ -329,7 +329,7 @@ impl RuntimeMetrics {
     /// Bytes of freed task cells worker `i` keeps for its next spawns
     /// ([`Builder::task_cell_cache`](crate::Builder::task_cell_cache)), as of
     /// its last maintenance tick or park: a busy worker updates it every
-    /// few dozen polls, an idle one as the cache decays.
+    /// few dozen polls, a parked one when it gives its cells back.
     pub fn cached_cell_bytes(&self, i: usize) -> usize {
         self.worker(i).cached_cell_bytes
     }

@@ -152,11 +152,9 @@ impl Builder {
     }
 
     /// Bytes of freed task cells each worker keeps for its next spawns
-    /// (default 16 MiB; 0 turns the cache off). A burst of short tasks then
-    /// reuses the memory of the last one instead of asking the allocator, and
-    /// the kernel, for it again. A cell is reused only for a task of the same
-    /// size, and what goes unused for a second or two is given back, whether
-    /// the worker is busy or idle. See `docs/architecture.md`.
+    /// (default 16 MiB; 0 turns the cache off); see
+    /// [`corio_sched::Builder::task_cell_cache`]. asyncio has no equivalent:
+    /// CPython's allocator keeps freed objects in its own pools.
     pub fn task_cell_cache(self, bytes: usize) -> Builder {
         Builder { inner: self.inner.task_cell_cache(bytes), ..self }
     }

@@ -109,8 +109,8 @@ impl Builder {
     /// (default 16 MiB; 0 turns the cache off). A burst of short tasks then
     /// reuses the memory of the last one instead of asking the allocator, and
     /// the kernel, for it again. A cell is reused only for a task of the same
-    /// size, and what goes unused for a second or two is given back, whether
-    /// the worker is busy or idle. See `docs/architecture.md`.
+    /// size; a worker parked for a second gives everything back. See
+    /// `docs/architecture.md` (`task/cache.rs`).
     pub fn task_cell_cache(mut self, bytes: usize) -> Builder {
         self.config.cell_cache = bytes;
         self
