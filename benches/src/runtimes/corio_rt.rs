@@ -56,8 +56,15 @@ impl CorioRt {
 impl Contender for CorioRt {
     const NAME: &'static str = "corio";
 
+    /// `CORIO_BENCH_CELL_CACHE=BYTES` sets `Builder::task_cell_cache` (0
+    /// turns it off), for A/B runs of the cache in one build.
     fn new(workers: usize) -> Self {
-        CorioRt(corio::Runtime::builder().worker_threads(workers).build().expect("corio runtime"))
+        let mut builder = corio::Runtime::builder().worker_threads(workers);
+        if let Ok(bytes) = std::env::var("CORIO_BENCH_CELL_CACHE") {
+            let bytes = bytes.parse().expect("CORIO_BENCH_CELL_CACHE: a number of bytes");
+            builder = builder.task_cell_cache(bytes);
+        }
+        CorioRt(builder.build().expect("corio runtime"))
     }
 
     fn spawn_local(&self) {
