@@ -212,3 +212,77 @@ fn loom_block_on_waker_vs_busy_roots() {
         drop(rt);
     });
 }
+
+/// A driver with one event source: `park` blocks until the source fires or
+/// `unpark`, and dispatches a fired event by waking the waker registered
+/// for it — from inside the worker's `park`, as the I/O driver does.
+struct EventDriver {
+    state: Mutex<EventState>,
+    condvar: Condvar,
+}
+
+#[derive(Default)]
+struct EventState {
+    fired: bool,
+    waker: Option<std::task::Waker>,
+    unparked: bool,
+}
+
+impl Driver for StdArc<EventDriver> {
+    fn park(&self, _timeout: Option<Duration>) {
+        let mut state = self.state.lock();
+        loop {
+            if state.fired
+                && let Some(waker) = state.waker.take()
+            {
+                drop(state);
+                waker.wake();
+                return;
+            }
+            if std::mem::take(&mut state.unparked) {
+                return;
+            }
+            state = self.condvar.wait(state);
+        }
+    }
+
+    fn unpark(&self) {
+        self.state.lock().unparked = true;
+        self.condvar.notify_one();
+    }
+}
+
+/// `worker.rs` (`in_park`): a task woken by the driver's dispatch inside a
+/// worker's `park` is queued there without a wake-up, which `park` issues
+/// once it returns. Two workers; the task fires its own event source and
+/// waits for it, so the wake comes from whichever worker parks in the
+/// driver next. The task always runs again (a lost wake-up is a loom
+/// deadlock). Two workers and a driver make this the suite's largest
+/// state space: one preemption bounds it to seconds, where two take
+/// minutes.
+#[test]
+fn loom_task_woken_inside_park_runs() {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(1);
+    model.check(|| {
+        let mock = StdArc::new(EventDriver { state: Mutex::new(EventState::default()), condvar: Condvar::new() });
+        let rt =
+            Builder::new().worker_threads(2).max_blocking_threads(1).driver(Box::new(mock.clone())).build().unwrap();
+        let task = {
+            let mock = mock.clone();
+            rt.spawn(std::future::poll_fn(move |cx| {
+                let mut state = mock.state.lock();
+                if state.fired {
+                    return std::task::Poll::Ready(());
+                }
+                state.fired = true;
+                state.waker = Some(cx.waker().clone());
+                drop(state);
+                mock.condvar.notify_one();
+                std::task::Poll::Pending
+            }))
+        };
+        loom::future::block_on(task).unwrap();
+        drop(rt);
+    });
+}

@@ -20,7 +20,10 @@
 //!    period, with the slot full, knows the owner is stuck in one poll and
 //!    steals the slot. Stealing early costs locality, never correctness; a
 //!    missed steal costs latency, never a task: the owner runs the entry when
-//!    its poll returns.
+//!    its poll returns. A worker filling its empty slot makes sure a watcher
+//!    exists, except when the driver's dispatch fills it inside the worker's
+//!    `park`: the worker polls that entry next, before any other poll could
+//!    block it (`worker.rs`, `publish_parked_work`).
 
 use std::ptr;
 

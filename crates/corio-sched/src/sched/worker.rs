@@ -30,6 +30,14 @@ pub(crate) struct WorkerContext {
     until_global: Cell<u32>,
     until_events: Cell<u32>,
     searching: Cell<bool>,
+    /// Set while this worker is inside `park`, where the driver it may be
+    /// blocked in dispatches events and wakes their tasks onto this
+    /// worker's queues. Those pushes wake nobody: `park` returns right after
+    /// the dispatch and makes them visible then (`publish_parked_work`). Waking
+    /// a worker from inside the dispatch used to pick this very worker, still
+    /// on the sleeper list, and cost an eventfd write to itself, a spare
+    /// `epoll_wait`, and a searcher count that kept the others asleep.
+    in_park: Cell<bool>,
     rng: Cell<u64>,
     /// This worker's counters in `shared.obs` (`metrics.rs`), cached.
     metrics: std::ptr::NonNull<crate::metrics::WorkerMetrics>,
@@ -55,6 +63,7 @@ impl WorkerContext {
             until_global: Cell::new(until_global),
             until_events: Cell::new(until_events),
             searching: Cell::new(false),
+            in_park: Cell::new(false),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
             metrics,
         }
@@ -83,21 +92,48 @@ impl WorkerContext {
         }
         match self.lifo().put(task) {
             Some(displaced) => self.push_local(displaced),
+            None if self.in_park.get() => {}
             None => self.shared.ensure_lifo_watcher(),
         }
     }
 
     /// Pushes to the local deque and makes the task visible (`idle.rs`,
     /// rule 3). A runtime of one worker skips the fence and the wake-up:
-    /// the only thread that could run the task is this one, awake.
+    /// the only thread that could run the task is this one, awake. So does
+    /// a push from the driver's dispatch inside this worker's `park`, which
+    /// wakes a worker once it returns (`publish_parked_work`).
     #[inline]
     fn push_local(&self, task: Notified) {
         if let Some(solo) = &self.solo {
             return solo.push(task, self.metrics());
         }
         self.local.push(task);
+        if self.in_park.get() {
+            return;
+        }
         fence(Ordering::SeqCst);
         self.shared.notify_parked();
+    }
+
+    /// After `park`: the wake-up the dispatch inside it skipped (`in_park`).
+    /// Tasks in the deque are `idle.rs` rule 3's pushed work: wake a sleeper
+    /// unless somebody searches. A task alone in the LIFO slot wakes nobody,
+    /// not even a LIFO watcher: this worker polls it next, so it cannot be
+    /// stranded behind another poll of this worker (`lifo.rs` rule 4), and
+    /// whatever that poll wakes into the slot asks for a watcher then. (A
+    /// watcher woken after every dispatch cost a futex wake and a spare
+    /// search per event: 8% more CPU on the echo bench.) The pushes
+    /// happened on this thread, which is awake and runs them next, so
+    /// deferring the wake-up to here loses nothing: tokio does the same
+    /// after its driver turn.
+    fn publish_parked_work(&self) {
+        if self.solo.is_some() {
+            return;
+        }
+        if !self.local.is_empty() {
+            fence(Ordering::SeqCst);
+            self.shared.notify_parked();
+        }
     }
 
     fn next_random(&self) -> u64 {
@@ -263,6 +299,18 @@ impl WorkerContext {
             }
         }
         let parker = &self.shared.parkers[self.index];
+        // Set for the whole loop, cleared however `park` returns.
+        struct InPark<'a>(&'a WorkerContext);
+        impl Drop for InPark<'_> {
+            fn drop(&mut self) {
+                self.0.in_park.set(false);
+                if !self.0.shared.is_shutdown() {
+                    self.0.publish_parked_work();
+                }
+            }
+        }
+        self.in_park.set(true);
+        let _in_park = InPark(self);
         self.shared.obs.park_begin(self.index);
         let _awake = crate::metrics::ParkGuard(&self.shared.obs, self.index);
         // Whichever way `park` returns, the watcher role goes with it.
