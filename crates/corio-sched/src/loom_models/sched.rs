@@ -214,7 +214,7 @@ fn loom_block_on_waker_vs_busy_roots() {
 }
 
 /// A driver with one event source: `park` blocks until the source fires or
-/// `unpark`, and dispatches a fired event by waking the waker registered
+/// `unpark` (or returns at once for a zero timeout), and dispatches a fired event by waking the wakers registered
 /// for it — from inside the worker's `park`, as the I/O driver does.
 struct EventDriver {
     state: Mutex<EventState>,
@@ -224,22 +224,31 @@ struct EventDriver {
 #[derive(Default)]
 struct EventState {
     fired: bool,
-    waker: Option<std::task::Waker>,
+    wakers: Vec<std::task::Waker>,
     unparked: bool,
 }
 
+impl EventDriver {
+    fn new() -> StdArc<EventDriver> {
+        StdArc::new(EventDriver { state: Mutex::new(EventState::default()), condvar: Condvar::new() })
+    }
+}
+
 impl Driver for StdArc<EventDriver> {
-    fn park(&self, _timeout: Option<Duration>) {
+    fn park(&self, timeout: Option<Duration>) {
         let mut state = self.state.lock();
         loop {
-            if state.fired
-                && let Some(waker) = state.waker.take()
-            {
+            if state.fired && !state.wakers.is_empty() {
+                let wakers = std::mem::take(&mut state.wakers);
                 drop(state);
-                waker.wake();
+                for waker in wakers {
+                    waker.wake();
+                }
                 return;
             }
-            if std::mem::take(&mut state.unparked) {
+            // A zero timeout (a busy worker's look at the driver) never
+            // blocks; any other stands for "until woken".
+            if std::mem::take(&mut state.unparked) || timeout == Some(Duration::ZERO) {
                 return;
             }
             state = self.condvar.wait(state);
@@ -252,36 +261,49 @@ impl Driver for StdArc<EventDriver> {
     }
 }
 
+/// A task that waits for `mock`'s event, which the `n`-th task to wait
+/// fires itself, so the wake comes from whichever worker parks in the driver
+/// next.
+fn wait_for_event(mock: StdArc<EventDriver>, n: usize) -> impl std::future::Future<Output = ()> {
+    std::future::poll_fn(move |cx| {
+        let mut state = mock.state.lock();
+        if state.fired && !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            return std::task::Poll::Ready(());
+        }
+        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            state.wakers.push(cx.waker().clone());
+        }
+        if state.wakers.len() == n {
+            state.fired = true;
+            drop(state);
+            mock.condvar.notify_one();
+        }
+        std::task::Poll::Pending
+    })
+}
+
 /// `worker.rs` (`in_park`): a task woken by the driver's dispatch inside a
-/// worker's `park` is queued there without a wake-up, which `park` issues
-/// once it returns. Two workers; the task fires its own event source and
-/// waits for it, so the wake comes from whichever worker parks in the
-/// driver next. The task always runs again (a lost wake-up is a loom
-/// deadlock). Two workers and a driver make this the suite's largest
-/// state space: one preemption bounds it to seconds, where two take
-/// minutes.
+/// worker's `park` is queued there without a wake-up. Two workers; the task
+/// fires its own event source and waits for it. The task always runs again
+/// (a lost wake-up is a loom deadlock). Two workers and a driver make this
+/// the suite's largest state space: one preemption bounds it to seconds,
+/// where two take minutes.
+///
+/// The wake-up `park` issues for the deque once it returns is for
+/// parallelism, not liveness: this worker runs those tasks itself. A model
+/// that needs it (a task blocking its worker until another task runs)
+/// deadlocks with or without it, as in any work-stealing runtime — a worker
+/// that is awake and not searching parks without looking at the queues,
+/// and blocking in a poll is outside what the idle protocol promises.
 #[test]
 fn loom_task_woken_inside_park_runs() {
     let mut model = loom::model::Builder::new();
     model.preemption_bound = Some(1);
     model.check(|| {
-        let mock = StdArc::new(EventDriver { state: Mutex::new(EventState::default()), condvar: Condvar::new() });
+        let mock = EventDriver::new();
         let rt =
             Builder::new().worker_threads(2).max_blocking_threads(1).driver(Box::new(mock.clone())).build().unwrap();
-        let task = {
-            let mock = mock.clone();
-            rt.spawn(std::future::poll_fn(move |cx| {
-                let mut state = mock.state.lock();
-                if state.fired {
-                    return std::task::Poll::Ready(());
-                }
-                state.fired = true;
-                state.waker = Some(cx.waker().clone());
-                drop(state);
-                mock.condvar.notify_one();
-                std::task::Poll::Pending
-            }))
-        };
+        let task = rt.spawn(wait_for_event(mock.clone(), 1));
         loom::future::block_on(task).unwrap();
         drop(rt);
     });

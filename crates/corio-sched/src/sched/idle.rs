@@ -14,7 +14,9 @@
 //!    `worker_to_notify`, which wakes a sleeper only if nobody is searching
 //!    and somebody sleeps. A woken worker starts out searching, so one wake
 //!    at a time is in flight. (A worker pushing to its own queue in a
-//!    runtime of one worker skips this: nobody else could run the task.)
+//!    runtime of one worker skips this: nobody else could run the task. A
+//!    worker whose `park` runs the driver's dispatch defers it until `park`
+//!    returns: it is awake then and runs the tasks itself if nobody comes.)
 //! 4. A searcher that finds work stops searching; if it was the last one it
 //!    wakes another worker (rule 3), which takes over the search.
 //! 5. A worker parking while searching, if it was the last searcher, looks

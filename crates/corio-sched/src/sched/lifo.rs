@@ -11,7 +11,8 @@
 //! 2. Only the owning worker puts into the slot. A put returns the entry it
 //!    displaced, which the owner pushes to its deque (where it is visible to
 //!    stealers) followed by a SeqCst fence and `notify_parked` (`idle.rs`,
-//!    rule 3).
+//!    rule 3) — at once, or, for a put by the driver's dispatch inside the
+//!    owner's `park`, when `park` returns (`worker.rs`, `publish_parked_work`).
 //! 3. The owner takes from the slot; anybody may steal from it. Both are a
 //!    swap with null.
 //! 4. The owner's poll count (`metrics.rs`, written only by the owner)
@@ -22,8 +23,9 @@
 //!    missed steal costs latency, never a task: the owner runs the entry when
 //!    its poll returns. A worker filling its empty slot makes sure a watcher
 //!    exists, except when the driver's dispatch fills it inside the worker's
-//!    `park`: the worker polls that entry next, before any other poll could
-//!    block it (`worker.rs`, `publish_parked_work`).
+//!    `park`: the worker polls that entry next, unless its injector countdown
+//!    comes first (`global_queue_interval`) and that task blocks — a missed
+//!    watcher, which costs latency as above, never the task.
 
 use std::ptr;
 
