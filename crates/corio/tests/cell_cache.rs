@@ -59,13 +59,8 @@ async fn big<const N: usize>(i: usize) -> usize {
     pad.iter().map(|&b| b as usize).sum::<usize>() / N
 }
 
-/// Spawns `n` tasks of `big::<3_000>` from a task on the worker and awaits them all.
-fn burst(rt: &corio::Runtime, n: usize) {
-    burst_of::<3_000>(rt, n);
-}
-
 /// Spawns `n` tasks of `big::<N>` from a task on the worker and awaits them all.
-fn burst_of<const N: usize>(rt: &corio::Runtime, n: usize) {
+fn burst<const N: usize>(rt: &corio::Runtime, n: usize) {
     let sum = rt.block_on(rt.spawn(async move {
         let tasks: Vec<_> = (0..n).map(|i| corio::spawn(big::<N>(i % 200))).collect();
         let mut sum = 0;
@@ -90,9 +85,9 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 fn a_second_burst_reuses_the_first_bursts_cells() {
     with_timeout(LIMIT, || {
         let rt = corio::Builder::new().worker_threads(1).build().unwrap();
-        burst_of::<5_000>(&rt, 1_000);
+        burst::<5_000>(&rt, 1_000);
         let before = REUSE_ALLOCS.load(Ordering::Relaxed);
-        burst_of::<5_000>(&rt, 1_000);
+        burst::<5_000>(&rt, 1_000);
         let allocated = REUSE_ALLOCS.load(Ordering::Relaxed) - before;
         // Every cell of the second burst comes from the first (5 MB, under
         // the 16 MiB default cap); a few fresh ones would be tolerable, a
@@ -105,9 +100,9 @@ fn a_second_burst_reuses_the_first_bursts_cells() {
 fn a_cap_of_zero_turns_the_cache_off() {
     with_timeout(LIMIT, || {
         let rt = corio::Builder::new().worker_threads(1).task_cell_cache(0).build().unwrap();
-        burst(&rt, 200);
+        burst::<3_000>(&rt, 200);
         let before = BIG_ALLOCS.load(Ordering::Relaxed);
-        burst(&rt, 200);
+        burst::<3_000>(&rt, 200);
         let allocated = BIG_ALLOCS.load(Ordering::Relaxed) - before;
         // Other tests' bursts may add to the count, never take from it.
         assert!(allocated >= 200, "with the cache off, 200 tasks took only {allocated} fresh cells");
@@ -122,7 +117,7 @@ fn the_cache_stays_under_its_cap() {
     with_timeout(LIMIT, || {
         let cap = 64 * 1024;
         let rt = corio::Builder::new().worker_threads(1).task_cell_cache(cap).build().unwrap();
-        burst(&rt, 500);
+        burst::<3_000>(&rt, 500);
         // The gauge is published at maintenance ticks and parks, so it may
         // first show the cache part-filled; it never shows it over the cap.
         // 500 cells of over 3,000 bytes would be 1.5 MB: the cache fills up
@@ -139,13 +134,13 @@ fn the_cache_stays_under_its_cap() {
 fn an_idle_worker_gives_its_cells_back() {
     with_timeout(LIMIT, || {
         let rt = corio::Builder::new().worker_threads(2).build().unwrap();
-        burst(&rt, 500);
+        burst::<3_000>(&rt, 500);
         let cached = || (0..2).map(|i| rt.handle().metrics().cached_cell_bytes(i)).sum::<usize>();
         wait_until("the burst's cells to be cached", || cached() > 0);
         // Nothing runs now: within two decay periods (1-2 s) the cache is empty.
         wait_until("the idle workers to give their cells back", || cached() == 0);
         // And the cache works again afterwards.
-        burst(&rt, 100);
+        burst::<3_000>(&rt, 100);
         wait_until("the new burst's cells to be cached", || cached() > 0);
     });
 }

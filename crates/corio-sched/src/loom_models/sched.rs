@@ -214,8 +214,9 @@ fn loom_block_on_waker_vs_busy_roots() {
 }
 
 /// A driver with one event source: `park` blocks until the source fires or
-/// `unpark` (or returns at once for a zero timeout), and dispatches a fired event by waking the wakers registered
-/// for it — from inside the worker's `park`, as the I/O driver does.
+/// `unpark` (or returns at once for a zero timeout), and dispatches a fired
+/// event by waking the wakers registered for it — from inside the worker's
+/// `park`, as the I/O driver does.
 struct EventDriver {
     state: Mutex<EventState>,
     condvar: Condvar,
@@ -267,10 +268,11 @@ impl Driver for StdArc<EventDriver> {
 fn wait_for_event(mock: StdArc<EventDriver>, n: usize) -> impl std::future::Future<Output = ()> {
     std::future::poll_fn(move |cx| {
         let mut state = mock.state.lock();
-        if state.fired && !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+        let registered = state.wakers.iter().any(|w| w.will_wake(cx.waker()));
+        if state.fired && !registered {
             return std::task::Poll::Ready(());
         }
-        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+        if !registered {
             state.wakers.push(cx.waker().clone());
         }
         if state.wakers.len() == n {

@@ -108,9 +108,15 @@ impl WorkerContext {
             return solo.push(task, self.metrics());
         }
         self.local.push(task);
-        if self.in_park.get() {
-            return;
+        if !self.in_park.get() {
+            self.announce_pushed();
         }
+    }
+
+    /// `idle.rs` rule 3 for work this worker pushed to its deque: a fence,
+    /// then wake a sleeper unless somebody searches.
+    #[inline]
+    fn announce_pushed(&self) {
         fence(Ordering::SeqCst);
         self.shared.notify_parked();
     }
@@ -125,14 +131,11 @@ impl WorkerContext {
     /// search per event: 8% more CPU on the echo bench.) The pushes
     /// happened on this thread, which is awake and runs them next, so
     /// deferring the wake-up to here loses nothing: tokio does the same
-    /// after its driver turn.
+    /// after its driver turn. (The only worker of a runtime queues in its
+    /// `SoloQueue`, never the deque, so it wakes nobody here either.)
     fn publish_parked_work(&self) {
-        if self.solo.is_some() {
-            return;
-        }
         if !self.local.is_empty() {
-            fence(Ordering::SeqCst);
-            self.shared.notify_parked();
+            self.announce_pushed();
         }
     }
 
