@@ -290,13 +290,6 @@ fn wait_for_event(mock: StdArc<EventDriver>, n: usize) -> impl std::future::Futu
 /// (a lost wake-up is a loom deadlock). Two workers and a driver make this
 /// the suite's largest state space: one preemption bounds it to seconds,
 /// where two take minutes.
-///
-/// The wake-up `park` issues for the deque once it returns is for
-/// parallelism, not liveness: this worker runs those tasks itself. A model
-/// that needs it (a task blocking its worker until another task runs)
-/// deadlocks with or without it, as in any work-stealing runtime — a worker
-/// that is awake and not searching parks without looking at the queues,
-/// and blocking in a poll is outside what the idle protocol promises.
 #[test]
 fn loom_task_woken_inside_park_runs() {
     let mut model = loom::model::Builder::new();
@@ -307,6 +300,67 @@ fn loom_task_woken_inside_park_runs() {
             Builder::new().worker_threads(2).max_blocking_threads(1).driver(Box::new(mock.clone())).build().unwrap();
         let task = rt.spawn(wait_for_event(mock.clone(), 1));
         loom::future::block_on(task).unwrap();
+        drop(rt);
+    });
+}
+
+/// A one-shot flag a task can block its worker on (a loom condvar, so a
+/// flag never set is a loom deadlock, not a spin).
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    condvar: Condvar,
+}
+
+impl Gate {
+    fn open(&self) {
+        *self.open.lock() = true;
+        self.condvar.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut open = self.open.lock();
+        while !*open {
+            open = self.condvar.wait(open);
+        }
+    }
+}
+
+/// `idle.rs` rule 5: every parking worker re-checks the queues, so a task
+/// left in the deque of a worker that then blocks inside a poll is stolen.
+/// Two tasks wait for one event; the dispatch queues both on the worker in
+/// the driver (one in its LIFO slot, one in its deque). Whichever runs first
+/// blocks its worker until the other has run, so the other worker must
+/// steal it. With only the last searcher re-checking (tokio's rule) loom
+/// finds the deadlock: the other worker, refused a search while the first
+/// searched, counted as awake when the dispatch's tasks were published, so
+/// nobody was woken, and it parked without looking.
+#[test]
+fn loom_blocked_worker_deque_is_stolen() {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(1);
+    model.check(|| {
+        let mock = EventDriver::new();
+        let rt =
+            Builder::new().worker_threads(2).max_blocking_threads(1).driver(Box::new(mock.clone())).build().unwrap();
+        let first = Arc::new(AtomicBool::new(true));
+        let gate = Arc::new(Gate::default());
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let (mock, first, gate) = (mock.clone(), first.clone(), gate.clone());
+                rt.spawn(async move {
+                    wait_for_event(mock, 2).await;
+                    if first.swap(false, Ordering::SeqCst) {
+                        gate.wait();
+                    } else {
+                        gate.open();
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            loom::future::block_on(task).unwrap();
+        }
         drop(rt);
     });
 }

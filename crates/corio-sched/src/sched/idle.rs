@@ -19,11 +19,17 @@
 //!    returns: it is awake then and runs the tasks itself if nobody comes.)
 //! 4. A searcher that finds work stops searching; if it was the last one it
 //!    wakes another worker (rule 3), which takes over the search.
-//! 5. A worker parking while searching, if it was the last searcher, looks
-//!    at every queue once more after leaving the count (SeqCst fence) and
-//!    wakes a worker if it sees work. With rule 3 this is a Dekker pair:
-//!    either the pusher sees no searcher and wakes someone, or the last
-//!    searcher sees the push.
+//! 5. Every worker that parks looks at every queue once more after leaving
+//!    the unparked count (a SeqCst fence between), and wakes a worker if it
+//!    sees work. With rule 3 this is a Dekker pair: either the pusher sees
+//!    this worker still unparked (or somebody searching) and wakes nobody,
+//!    and then this worker sees the push; or the pusher sees it parked and
+//!    wakes a sleeper. A searcher that finds work hands the search on
+//!    (rule 4), and the last one to park re-checks like everyone else. (tokio
+//!    re-checks only in the last searcher: a worker that was refused a search
+//!    and parks then misses a push made while it still counted as awake, and
+//!    if the pushing worker then blocks in a poll, the task waits for that
+//!    poll. A loom model found it: `loom_blocked_worker_deque_is_stolen`.)
 
 use crate::loom::{AtomicUsize, Mutex, Ordering};
 
@@ -94,14 +100,13 @@ impl Idle {
         searching(prev) == 1
     }
 
-    /// Rule 5: `true` if the caller was the last searcher and must check
-    /// the queues once more.
-    pub(crate) fn transition_to_parked(&self, worker: usize, is_searching: bool) -> bool {
+    /// Rule 5: leaves the unparked (and searching) count and joins the
+    /// sleepers. The caller then re-checks the queues.
+    pub(crate) fn transition_to_parked(&self, worker: usize, is_searching: bool) {
         let mut sleepers = self.sleepers.lock();
         let dec = (1 << UNPARK_SHIFT) | usize::from(is_searching);
-        let prev = self.state.fetch_sub(dec, Ordering::SeqCst);
+        self.state.fetch_sub(dec, Ordering::SeqCst);
         sleepers.push(worker);
-        is_searching && searching(prev) == 1
     }
 
     /// A parked worker wakes up by itself (it found work, or shutdown).

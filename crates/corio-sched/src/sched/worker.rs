@@ -295,11 +295,10 @@ impl WorkerContext {
             solo.trim();
         }
         let was_searching = self.searching.replace(false);
-        if self.shared.idle.transition_to_parked(self.index, was_searching) {
-            fence(Ordering::SeqCst);
-            if self.shared.has_visible_work() {
-                self.shared.notify_parked();
-            }
+        self.shared.idle.transition_to_parked(self.index, was_searching);
+        fence(Ordering::SeqCst);
+        if self.shared.has_visible_work() {
+            self.shared.notify_parked();
         }
         let parker = &self.shared.parkers[self.index];
         // Set for the whole loop, cleared however `park` returns.
