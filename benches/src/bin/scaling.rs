@@ -8,11 +8,15 @@
 //!
 //! - `gather`: wall time per task of gathering 10k, 100k, 1M and 4M trivial
 //!   tasks (the `gather_1m` workload at other sizes), each runtime built once,
-//!   the runtimes taking turns; every column also as its growth over the
-//!   smallest size.
+//!   the runtimes taking turns (a size under 1M gathered over and over, so
+//!   that every sample covers 1M tasks); every column also as its growth
+//!   over the smallest size.
 //! - `gather-instructions`: instructions per task (valgrind's callgrind, one
-//!   worker), each size in its own process, minus a run that gathers no task,
-//!   so runtime start-up and exit are not counted.
+//!   worker), each size in its own process, counted two ways: a run gathering
+//!   once minus a run that gathers no task (start-up and exit are not
+//!   counted, but what exit does with the tasks' memory is), and a run
+//!   gathering twice minus a run gathering once (the steady state: one more
+//!   round on a warm runtime, nothing of start-up or exit).
 //! - `echo`: the echo server of each runtime in a process of its own, loaded
 //!   by one runtime-neutral client process (one epoll loop,
 //!   [`corio_bench::echo::load`]) with 50, 1,000 and 5,000 connections and the
@@ -58,7 +62,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // Hidden child modes.
     match args.first().map(String::as_str) {
-        Some("--gather-child") => return gather_child(&args[1], number(args.get(2))),
+        Some("--gather-child") => {
+            return gather_child(&args[1], number(args.get(2)), args.get(3).map_or(1, |r| number(Some(r))));
+        }
         Some("--echo-server") => return echo_server(&args[1], number(args.get(2))),
         Some("--echo-client") => return echo_client(number(args.get(1)), number(args.get(2)), number(args.get(3))),
         _ => {}
@@ -106,15 +112,24 @@ fn size_name(n: u64) -> String {
     }
 }
 
+/// Tasks one `gather` sample covers at least: a smaller size is gathered
+/// that many times over (10k: 100 gathers), so every sample lasts about as
+/// long. One gather of 10k tasks takes about a millisecond, within the
+/// scatter of a shared machine: single runs read 89 to 157 ns per task.
+const SAMPLE_TASKS: u64 = 1_000_000;
+
 /// Wall time per task, median of `reps`, the runtimes taking turns.
 fn gather(o: &Opts) {
     type Run = Box<dyn Fn(u64) -> Duration>;
     fn entrant<R: Contender + 'static>(workers: usize) -> Run {
         let rt = R::new(workers);
         Box::new(move |n| {
+            let repeat = (SAMPLE_TASKS / n).max(1);
             let t = std::time::Instant::now();
-            rt.gather(n);
-            t.elapsed()
+            for _ in 0..repeat {
+                rt.gather(n);
+            }
+            t.elapsed() / repeat as u32
         })
     }
     let runs = [entrant::<CorioRt>(o.workers), entrant::<TokioRt>(o.workers), entrant::<SmolRt>(o.workers)];
@@ -145,23 +160,26 @@ fn gather(o: &Opts) {
     }
 }
 
-/// `--gather-child RUNTIME N`: gathers N tasks once on one worker.
-fn gather_child(runtime: &str, n: u64) {
+/// `--gather-child RUNTIME N [ROUNDS]`: gathers N tasks ROUNDS times (once by
+/// default) on one worker.
+fn gather_child(runtime: &str, n: u64, rounds: u64) {
     corio_bench::with_contender!(runtime, R => {
         let rt = R::new(1);
-        if n > 0 {
-            rt.gather(n);
+        for _ in 0..rounds {
+            if n > 0 {
+                rt.gather(n);
+            }
         }
     })
 }
 
 /// Instructions of one `--gather-child` run under callgrind.
-fn instructions(runtime: &str, n: u64) -> u64 {
+fn instructions(runtime: &str, n: u64, rounds: u64) -> u64 {
     let exe = std::env::current_exe().expect("current_exe");
     let out = Command::new("valgrind")
         .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
         .arg(&exe)
-        .args(["--gather-child", runtime, &n.to_string()])
+        .args(["--gather-child", runtime, &n.to_string(), &rounds.to_string()])
         .output()
         .expect("run valgrind (is it installed?)");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -173,20 +191,31 @@ fn instructions(runtime: &str, n: u64) -> u64 {
 }
 
 fn gather_instructions(o: &Opts) {
-    println!("gather: instructions per task (callgrind, 1 worker, minus a run of 0 tasks)");
-    println!("| tasks | corio | tokio | smol | corio/best |");
-    println!("|---|---:|---:|---:|---:|");
-    let base = RUNTIMES.map(|rt| instructions(rt, 0));
+    println!("gather: instructions per task (callgrind, 1 worker)");
+    println!("once = (gather once − gather nothing) / N; again = (gather twice − gather once) / N");
+    println!(
+        "| tasks | corio once | tokio once | smol once | corio/best | corio again | tokio again | smol again | corio/best |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let base = RUNTIMES.map(|rt| instructions(rt, 0, 1));
+    let ratio = |v: &[f64; 3]| v[0] / v[1].min(v[2]);
     for &n in &o.sizes {
-        let per: Vec<f64> =
-            RUNTIMES.iter().zip(base).map(|(rt, b)| instructions(rt, n).saturating_sub(b) as f64 / n as f64).collect();
+        let once_total = RUNTIMES.map(|rt| instructions(rt, n, 1));
+        let twice_total = RUNTIMES.map(|rt| instructions(rt, n, 2));
+        let per = |a: [u64; 3], b: [u64; 3]| [0, 1, 2].map(|i| a[i].saturating_sub(b[i]) as f64 / n as f64);
+        let once = per(once_total, base);
+        let again = per(twice_total, once_total);
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.2} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} | {:.0} | {:.2} |",
             size_name(n),
-            per[0],
-            per[1],
-            per[2],
-            per[0] / per[1].min(per[2])
+            once[0],
+            once[1],
+            once[2],
+            ratio(&once),
+            again[0],
+            again[1],
+            again[2],
+            ratio(&again)
         );
     }
 }

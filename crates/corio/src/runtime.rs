@@ -151,8 +151,9 @@ impl Builder {
         Builder { inner: self.inner.slow_poll_threshold(d), ..self }
     }
 
-    /// Bytes of freed task cells each worker keeps for its next spawns
-    /// (default 16 MiB; 0 turns the cache off); see
+    /// Fixes the bytes of freed task cells each worker keeps for its next
+    /// spawns (0 turns the cache off; by default the cap starts at 16 MiB
+    /// and grows with bursts that outgrow it, up to 1 GiB); see
     /// [`corio_sched::Builder::task_cell_cache`]. asyncio has no equivalent:
     /// CPython's allocator keeps freed objects in its own pools.
     pub fn task_cell_cache(self, bytes: usize) -> Builder {

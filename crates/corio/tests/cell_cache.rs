@@ -23,12 +23,16 @@ struct Counting;
 static BIG_ALLOCS: AtomicUsize = AtomicUsize::new(0);
 /// Allocations of a size in `REUSE_CELL`.
 static REUSE_ALLOCS: AtomicUsize = AtomicUsize::new(0);
+/// Allocations of a size in `GROW_CELL`.
+static GROW_ALLOCS: AtomicUsize = AtomicUsize::new(0);
 
 /// The sizes a `big::<3_000>` task's cell can have: its future plus the
 /// header and trailer. Nothing else these tests do allocates that much at once.
 const BIG_CELL: std::ops::Range<usize> = 3_000..3_400;
 /// The same for `big::<5_000>`, which only the reuse test spawns.
 const REUSE_CELL: std::ops::Range<usize> = 5_000..5_400;
+/// The same for `big::<7_000>`, which only the growth test spawns.
+const GROW_CELL: std::ops::Range<usize> = 7_000..7_400;
 
 // SAFETY: every call is forwarded to the system allocator unchanged; the
 // counter is only bookkeeping.
@@ -38,6 +42,8 @@ unsafe impl GlobalAlloc for Counting {
             BIG_ALLOCS.fetch_add(1, Ordering::Relaxed);
         } else if REUSE_CELL.contains(&layout.size()) {
             REUSE_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        } else if GROW_CELL.contains(&layout.size()) {
+            GROW_ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as ours.
         unsafe { System.alloc(layout) }
@@ -93,6 +99,37 @@ fn a_second_burst_reuses_the_first_bursts_cells() {
         // the 16 MiB default cap); a few fresh ones would be tolerable, a
         // thousand is the cache not working.
         assert!(allocated < 50, "the second burst allocated {allocated} of its 1,000 cells afresh");
+    });
+}
+
+#[test]
+fn the_default_cap_grows_to_hold_a_burst_that_outgrew_it() {
+    with_timeout(LIMIT, || {
+        // 3,000 cells of over 7,000 bytes: 21 MB, past the 16 MiB start.
+        let rt = corio::Builder::new().worker_threads(1).build().unwrap();
+        let mut rounds = Vec::new();
+        // The first burst allocates every cell afresh, so the cap grows to
+        // keep them as they are freed; a later burst allocates nothing. Up
+        // to six rounds: a worker that parks in the middle of a burst (its
+        // tasks wait for a timer) forgets the misses before it, and keeps
+        // the rest of the burst's cells in the next round.
+        for _ in 0..6 {
+            let before = GROW_ALLOCS.load(Ordering::Relaxed);
+            burst::<7_000>(&rt, 3_000);
+            rounds.push(GROW_ALLOCS.load(Ordering::Relaxed) - before);
+            if rounds.last() < Some(&50) {
+                break;
+            }
+            // Let the worker park (and end its burst) before the next one.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(rounds[0] >= 3_000, "the first burst had cells cached already: {rounds:?}");
+        assert!(
+            rounds.len() < 6,
+            "a burst past the default cap never stopped allocating (fresh cells per round: {rounds:?})"
+        );
+        // The cache holds the burst, over the 16 MiB it started with.
+        wait_until("the cache to hold the whole burst", || rt.handle().metrics().cached_cell_bytes(0) > 16 << 20);
     });
 }
 

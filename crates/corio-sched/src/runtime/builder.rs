@@ -105,14 +105,20 @@ impl Builder {
         self
     }
 
-    /// Bytes of freed task cells each worker keeps for its next spawns
-    /// (default 16 MiB; 0 turns the cache off). A burst of short tasks then
-    /// reuses the memory of the last one instead of asking the allocator, and
-    /// the kernel, for it again. A cell is reused only for a task of the same
-    /// size; a worker parked for a second gives everything back. See
-    /// `docs/architecture.md` (`task/cache.rs`).
+    /// Fixes the bytes of freed task cells each worker keeps for its next
+    /// spawns (0 turns the cache off). A burst of short tasks then reuses the
+    /// memory of the last one instead of asking the allocator, and the
+    /// kernel, for it again. A cell is reused only for a task of the same
+    /// size; a worker parked for a second gives everything back.
+    ///
+    /// Without this call the cap starts at 16 MiB and follows the bursts
+    /// that outgrow it, up to 1 GiB: a burst that both allocated cells the
+    /// cache lacked and freed cells the cache had no room for raises it by
+    /// the smaller amount, and it drops back to 16 MiB when the worker
+    /// gives its cells back. See `docs/architecture.md` (`task/cache.rs`).
     pub fn task_cell_cache(mut self, bytes: usize) -> Builder {
         self.config.cell_cache = bytes;
+        self.config.cell_cache_ceiling = bytes;
         self
     }
 
@@ -199,6 +205,7 @@ impl fmt::Debug for Builder {
             .field("driver", &self.driver.is_some())
             .field("slow_poll_threshold", &self.slow_poll)
             .field("task_cell_cache", &self.config.cell_cache)
+            .field("task_cell_cache_ceiling", &self.config.cell_cache_ceiling)
             .finish()
     }
 }

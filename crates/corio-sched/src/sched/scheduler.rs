@@ -27,8 +27,10 @@ pub(crate) struct Config {
     pub(crate) max_lifo_polls: u32,
     /// Debug mode's slow-poll threshold (`None`: debug mode off).
     pub(crate) slow_poll: Option<std::time::Duration>,
-    /// Bytes of freed task cells each worker may keep (`task/cache.rs`).
+    /// Bytes of freed task cells each worker may keep at first, and the
+    /// most that cap grows to (`task/cache.rs` rule 3; equal when fixed).
     pub(crate) cell_cache: usize,
+    pub(crate) cell_cache_ceiling: usize,
 }
 
 impl Default for Config {
@@ -39,6 +41,7 @@ impl Default for Config {
             max_lifo_polls: 3,
             slow_poll: None,
             cell_cache: crate::task::cache::DEFAULT_CAP,
+            cell_cache_ceiling: crate::task::cache::DEFAULT_CEILING,
         }
     }
 }

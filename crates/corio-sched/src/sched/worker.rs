@@ -294,6 +294,7 @@ impl WorkerContext {
         if let Some(solo) = &self.solo {
             solo.trim();
         }
+        cache::end_burst();
         let was_searching = self.searching.replace(false);
         self.shared.idle.transition_to_parked(self.index, was_searching);
         fence(Ordering::SeqCst);
@@ -546,7 +547,7 @@ fn progress(metrics: &crate::metrics::WorkerMetrics) -> u64 {
 pub(crate) fn run_worker(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) {
     // Rule 1 of `task/cache.rs`: workers keep freed cells, and give them
     // all back when they stop (below, after the last task ran here).
-    cache::enable(shared.config.cell_cache);
+    cache::enable(shared.config.cell_cache, shared.config.cell_cache_ceiling);
     let worker = WorkerContext::new(shared.clone(), index, local);
     let _enter = thread::enter(shared, true, (&worker as *const WorkerContext).cast());
     // Every call into user code is guarded where it happens (the task

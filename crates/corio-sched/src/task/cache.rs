@@ -17,15 +17,27 @@
 //! 2. **Exact layouts.** A cell is reused only for a cell of the same size and
 //!    alignment, so no task ever gets more memory than its type needs. At
 //!    most [`CLASSES`] layouts per worker; cells of any other go straight back.
-//! 3. **Bounded.** A worker holds at most its cap in bytes (the builder's
-//!    `task_cell_cache`, [`DEFAULT_CAP`] by default); beyond that a freed cell
-//!    goes straight back.
+//! 3. **Bounded.** A worker holds at most its cap in bytes; beyond that a
+//!    freed cell goes straight back. The builder's `task_cell_cache` fixes
+//!    the cap. By default it starts at [`DEFAULT_CAP`] and follows the
+//!    bursts, up to [`DEFAULT_CEILING`]: a cell freed into a full cache
+//!    raises the cap by its size, and is kept, as long as the current burst
+//!    (the work since this worker last parked) allocated at least that much
+//!    that the cache did not have. The cache then keeps what the burst had
+//!    to ask the allocator for, the churn it is for, and no more: a worker
+//!    that only frees (the tasks of another worker's spawns end here) misses
+//!    nothing and keeps its cap; one that only allocates has nothing to
+//!    keep. A fixed 16 MiB made a burst of 1,000,000 tasks give 90% of its
+//!    cells back to glibc every round, which trimmed its heap and faulted it
+//!    in again: a per-task cost 30% above that of 10,000 tasks (`scaling
+//!    gather`, `docs/benchmarks.md`).
 //! 4. **Given back when idle.** A worker that has been parked for [`IDLE`]
 //!    without work frees everything it holds (it parks with that timeout
 //!    while it holds anything). A busy worker keeps its cells, up to the cap:
 //!    giving them back in the middle of bursts (an earlier version aged them
 //!    out every second, busy or not) made `gather_1m` free and re-allocate a
-//!    cap's worth of cells in some rounds and cost it up to 60%.
+//!    cap's worth of cells in some rounds and cost it up to 60%. The cap goes
+//!    back to its base with them, and never shrinks while the worker is busy.
 //!
 //! The structure is thread-local and single-threaded: no atomics, nothing to
 //! model with loom. `tests::cache_matches_a_model` is its proptest model.
@@ -43,6 +55,10 @@ pub(crate) const CLASSES: usize = 8;
 /// Bytes one worker may hold by default (rule 3): a burst of 100,000
 /// small tasks (112-byte cells) fits.
 pub const DEFAULT_CAP: usize = 16 << 20;
+
+/// The most a default cap grows to (rule 3): the cells of a burst of several
+/// million small tasks.
+pub const DEFAULT_CEILING: usize = 1 << 30;
 
 /// How long a worker stays parked before it gives its cached cells back
 /// (rule 4).
@@ -111,19 +127,38 @@ pub(crate) struct CellCache {
     bytes: usize,
     /// Rule 3; zero while disabled.
     cap: usize,
+    /// Rule 3: the cap after an idle flush, and the most it grows to.
+    base: usize,
+    ceiling: usize,
+    /// Rule 3: bytes this burst allocated because no cell was cached, less
+    /// what the cap has grown by for them since.
+    missed: usize,
 }
 
 impl CellCache {
     pub(crate) const fn disabled() -> CellCache {
-        CellCache { classes: Vec::new(), bytes: 0, cap: 0 }
+        CellCache { classes: Vec::new(), bytes: 0, cap: 0, base: 0, ceiling: 0, missed: 0 }
+    }
+
+    /// Rule 1: caches from now on, with rule 3's cap.
+    fn enable(&mut self, base: usize, ceiling: usize) {
+        (self.cap, self.base, self.ceiling) = (base, base, ceiling.max(base));
+    }
+
+    /// Rule 3: the burst is over (the worker parks); its misses no longer
+    /// raise the cap.
+    fn end_burst(&mut self) {
+        self.missed = 0;
     }
 
     /// A cell of `layout`, if one is cached.
     fn take(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        let class = self.classes.iter_mut().find(|c| c.layout == layout)?;
-        let cell = class.cells.pop()?;
-        self.bytes -= layout.size();
-        Some(cell)
+        let cell = self.classes.iter_mut().find(|c| c.layout == layout).and_then(|c| c.cells.pop());
+        match cell {
+            Some(_) => self.bytes -= layout.size(),
+            None => self.missed += layout.size(),
+        }
+        cell
     }
 
     /// Keeps `cell`; gives it back (`Err`) when rules 2 or 3 say no.
@@ -137,37 +172,48 @@ impl CellCache {
             layout.size() >= size_of::<FreeCell>() && layout.align() >= align_of::<FreeCell>(),
             "a task cell is at least a word, word-aligned"
         );
-        if self.bytes + layout.size() > self.cap {
+        let size = layout.size();
+        let known = self.classes.iter().position(|c| c.layout == layout);
+        if known.is_none() && self.classes.len() == CLASSES {
             return Err(cell);
         }
-        let class = match self.classes.iter().position(|c| c.layout == layout) {
+        if self.bytes + size > self.cap {
+            // Rule 3: room for a cell this burst had to allocate afresh.
+            if self.missed < size || self.cap + size > self.ceiling {
+                return Err(cell);
+            }
+            self.missed -= size;
+            self.cap += size;
+        }
+        let class = match known {
             Some(i) => &mut self.classes[i],
-            None if self.classes.len() < CLASSES => {
+            None => {
                 self.classes.push(Class { layout, cells: List::default() });
                 self.classes.last_mut().expect("just pushed")
             }
-            None => return Err(cell),
         };
         // SAFETY: the caller's promise; task cells are word-aligned and
         // several words long (`List::push`).
         unsafe { class.cells.push(cell) };
-        self.bytes += layout.size();
+        self.bytes += size;
         Ok(())
     }
 
-    /// Rule 4: gives every cell back to the allocator.
+    /// Rule 4: gives every cell back to the allocator; the cap is back at
+    /// its base.
     fn flush(&mut self) {
         for class in &mut self.classes {
             // SAFETY: every cell of a class was kept with its layout (`keep`).
             unsafe { class.cells.free_all(class.layout) };
         }
         self.bytes = 0;
+        (self.cap, self.missed) = (self.base, 0);
     }
 
     /// Frees everything and stops caching.
     fn disable(&mut self) {
         self.flush();
-        self.cap = 0;
+        (self.cap, self.base, self.ceiling) = (0, 0, 0);
     }
 }
 
@@ -195,9 +241,16 @@ mod local {
         CACHE.try_with(|c| c.try_borrow_mut().ok().map(|mut c| f(&mut c))).ok().flatten()
     }
 
-    /// Rule 1: this thread is a worker and caches up to `cap` bytes.
-    pub(crate) fn enable(cap: usize) {
-        with(|c| c.cap = cap);
+    /// Rule 1: this thread is a worker; rule 3: it caches up to `base`
+    /// bytes, a cap that bursts may grow up to `ceiling`.
+    pub(crate) fn enable(base: usize, ceiling: usize) {
+        with(|c| c.enable(base, ceiling));
+    }
+
+    /// Rule 3: this worker's burst is over (it parks).
+    #[inline]
+    pub(crate) fn end_burst() {
+        with(CellCache::end_burst);
     }
 
     /// Rule 1: the worker stops; everything cached goes back.
@@ -246,7 +299,9 @@ mod local {
 mod local {
     use super::*;
 
-    pub(crate) fn enable(_cap: usize) {}
+    pub(crate) fn enable(_base: usize, _ceiling: usize) {}
+
+    pub(crate) fn end_burst() {}
 
     pub(crate) fn disable() {}
 
@@ -269,7 +324,7 @@ mod local {
     pub(crate) fn flush() {}
 }
 
-pub(crate) use local::{allocate, bytes, disable, enable, flush, free};
+pub(crate) use local::{allocate, bytes, disable, enable, end_burst, flush, free};
 
 /// A new allocation of `layout` (never zero-sized: a cell has a header).
 fn fresh(layout: Layout) -> NonNull<u8> {
@@ -297,7 +352,7 @@ mod tests {
 
     fn enabled(cap: usize) -> CellCache {
         let mut cache = CellCache::disabled();
-        cache.cap = cap;
+        cache.enable(cap, cap);
         cache
     }
 
@@ -349,6 +404,51 @@ mod tests {
     }
 
     #[test]
+    fn the_cap_grows_to_keep_what_the_burst_allocated_afresh() {
+        let l = layout(64);
+        let mut cache = CellCache::disabled();
+        cache.enable(128, 320);
+        // A burst allocates four cells the cache lacks, then frees them: the
+        // cap grows to keep all four.
+        let cells: Vec<_> = (0..4).map(|_| (cache.take(l).is_none(), block(l))).collect();
+        assert!(cells.iter().all(|(missed, _)| *missed));
+        assert_eq!(cache.missed, 256);
+        for (_, cell) in cells {
+            // SAFETY: fresh blocks of `l`, given up.
+            assert!(unsafe { cache.keep(cell, l) }.is_ok());
+        }
+        // Two fit under the base cap; the other two grew it, out of the misses.
+        assert_eq!((cache.bytes, cache.cap, cache.missed), (256, 256, 128));
+        // A worker that only frees (another worker spawned the tasks) missed
+        // nothing: past the cap its cells go back.
+        cache.end_burst();
+        let cell = block(l);
+        // SAFETY: as above.
+        assert_eq!(unsafe { cache.keep(cell, l) }, Err(cell));
+        give_back(Err(cell), l);
+        // Misses of a burst that ended no longer count.
+        for _ in 0..4 {
+            assert!(cache.take(l).is_some());
+        }
+        assert_eq!(cache.take(l), None);
+        cache.end_burst();
+        let cell = block(l);
+        // SAFETY: as above.
+        give_back(unsafe { cache.keep(cell, l) }, l);
+        assert_eq!(cache.cap, 256);
+        // Growth stops at the ceiling.
+        cache.missed = 1 << 20;
+        for _ in 0..6 {
+            // SAFETY: as above.
+            give_back(unsafe { cache.keep(block(l), l) }, l);
+        }
+        assert_eq!((cache.bytes, cache.cap), (320, 320));
+        // An idle flush gives the cells back and the cap returns to its base.
+        cache.flush();
+        assert_eq!((cache.bytes, cache.cap, cache.missed), (0, 128, 0));
+    }
+
+    #[test]
     fn a_flush_gives_everything_back_and_caching_goes_on() {
         let mut cache = enabled(1 << 20);
         for size in [64, 64, 128] {
@@ -389,6 +489,8 @@ mod tests {
         Take(usize),
         /// The worker was idle long enough: give everything back.
         Flush,
+        /// The worker parks: the burst is over.
+        EndBurst,
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -397,6 +499,7 @@ mod tests {
             4 => (0usize..10).prop_map(Op::Keep),
             3 => (0usize..10).prop_map(Op::Take),
             1 => Just(Op::Flush),
+            1 => Just(Op::EndBurst),
         ]
     }
 
@@ -404,11 +507,21 @@ mod tests {
         /// The cache against a model of rules 2-4: a take returns the most
         /// recently kept cell of its layout, keeps past the cap or past
         /// `CLASSES` layouts are refused (a layout seen once keeps its class
-        /// after a flush), a flush empties every class, and the byte count is
-        /// always the sum of what is held.
+        /// after a flush), a keep past the cap grows it instead while the
+        /// burst's unabsorbed misses cover the cell, never past the ceiling,
+        /// a park forgets the misses, a flush empties every class and puts
+        /// the cap back at its base, and the byte count is always the sum of
+        /// what is held.
         #[test]
-        fn cache_matches_a_model(cap in 0usize..4096, ops in proptest::collection::vec(op(), 0..200)) {
-            let mut cache = enabled(cap);
+        fn cache_matches_a_model(
+            base in 0usize..4096,
+            headroom in 0usize..8192,
+            ops in proptest::collection::vec(op(), 0..200),
+        ) {
+            let ceiling = base + headroom;
+            let mut cache = CellCache::disabled();
+            cache.enable(base, ceiling);
+            let (mut cap, mut missed) = (base, 0);
             let mut model: HashMap<Layout, Vec<NonNull<u8>>> = HashMap::new();
             let mut bytes = 0;
             let layouts: Vec<Layout> = (0..10).map(|i| layout(16 + 24 * i)).collect();
@@ -418,7 +531,14 @@ mod tests {
                         let l = layouts[i];
                         let cell = block(l);
                         let known = model.contains_key(&l);
-                        let fits = bytes + l.size() <= cap && (known || model.len() < CLASSES);
+                        let has_class = known || model.len() < CLASSES;
+                        let under_cap = bytes + l.size() <= cap;
+                        let grows = !under_cap && missed >= l.size() && cap + l.size() <= ceiling;
+                        let fits = has_class && (under_cap || grows);
+                        if fits && grows {
+                            cap += l.size();
+                            missed -= l.size();
+                        }
                         // SAFETY: a fresh block of `l`, given up.
                         let kept = unsafe { cache.keep(cell, l) };
                         prop_assert_eq!(kept.is_ok(), fits);
@@ -433,18 +553,28 @@ mod tests {
                         let expected = model.get_mut(&l).and_then(Vec::pop);
                         let got = cache.take(l);
                         prop_assert_eq!(got, expected);
-                        if let Some(cell) = got {
-                            bytes -= l.size();
-                            give_back(Err(cell), l);
+                        match got {
+                            Some(cell) => {
+                                bytes -= l.size();
+                                give_back(Err(cell), l);
+                            }
+                            None => missed += l.size(),
                         }
                     }
                     Op::Flush => {
                         cache.flush();
                         model.values_mut().for_each(Vec::clear);
-                        bytes = 0;
+                        (bytes, cap, missed) = (0, base, 0);
+                    }
+                    Op::EndBurst => {
+                        cache.end_burst();
+                        missed = 0;
                     }
                 }
                 prop_assert_eq!(cache.bytes, bytes);
+                prop_assert_eq!(cache.cap, cap);
+                prop_assert_eq!(cache.missed, missed);
+                prop_assert!(bytes <= cap && cap <= ceiling);
             }
             // Dropping the cache frees what it holds (a leak would show in
             // the leak test and under valgrind).
