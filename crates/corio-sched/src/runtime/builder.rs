@@ -112,10 +112,11 @@ impl Builder {
     /// size; a worker parked for a second gives everything back.
     ///
     /// Without this call the cap starts at 16 MiB and follows the bursts
-    /// that outgrow it, up to 1 GiB: a burst that both allocated cells the
-    /// cache lacked and freed cells the cache had no room for raises it by
-    /// the smaller amount, and it drops back to 16 MiB when the worker
-    /// gives its cells back. See `docs/architecture.md` (`task/cache.rs`).
+    /// that outgrow it, up to 1 GiB: a cell freed into a full cache raises
+    /// it, and is kept, as long as the burst since the worker last parked
+    /// allocated that much the cache did not have. It drops back to 16 MiB
+    /// when the worker gives its cells back. See `docs/architecture.md`
+    /// (`task/cache.rs`).
     pub fn task_cell_cache(mut self, bytes: usize) -> Builder {
         self.config.cell_cache = bytes;
         self.config.cell_cache_ceiling = bytes;
