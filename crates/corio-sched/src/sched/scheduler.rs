@@ -27,9 +27,11 @@ pub(crate) struct Config {
     pub(crate) max_lifo_polls: u32,
     /// Debug mode's slow-poll threshold (`None`: debug mode off).
     pub(crate) slow_poll: Option<std::time::Duration>,
-    /// Bytes of freed task cells each worker may keep at first, and the
-    /// most that cap grows to (`task/cache.rs` rule 3; equal when fixed).
+    /// Bytes of freed task cells each worker may keep at first
+    /// (`task/cache.rs` rule 3).
     pub(crate) cell_cache: usize,
+    /// The most that cap grows to (equal to `cell_cache` when the builder
+    /// fixed it).
     pub(crate) cell_cache_ceiling: usize,
 }
 

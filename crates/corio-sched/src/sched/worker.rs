@@ -294,12 +294,17 @@ impl WorkerContext {
         if let Some(solo) = &self.solo {
             solo.trim();
         }
-        cache::end_burst();
         let was_searching = self.searching.replace(false);
         self.shared.idle.transition_to_parked(self.index, was_searching);
         fence(Ordering::SeqCst);
         if self.shared.has_visible_work() {
+            // The sleeper list is a stack: this wakes this worker, unless
+            // another one parked in the meantime.
             self.shared.notify_parked();
+        } else {
+            // Nothing left to run anywhere: this worker's burst is over
+            // (`task/cache.rs` rule 3).
+            cache::end_burst();
         }
         let parker = &self.shared.parkers[self.index];
         // Set for the whole loop, cleared however `park` returns.

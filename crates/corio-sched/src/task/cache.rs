@@ -22,12 +22,15 @@
 //!    the cap. By default it starts at [`DEFAULT_CAP`] and follows the
 //!    bursts, up to [`DEFAULT_CEILING`]: a cell freed into a full cache
 //!    raises the cap by its size, and is kept, as long as the current burst
-//!    (the work since this worker last parked) allocated at least that much
-//!    that the cache did not have. The cache then keeps what the burst had
-//!    to ask the allocator for, the churn it is for, and no more: a worker
-//!    that only frees (the tasks of another worker's spawns end here) misses
-//!    nothing and keeps its cap; one that only allocates has nothing to
-//!    keep. A fixed 16 MiB made a burst of 1,000,000 tasks give 90% of its
+//!    (the work since this worker last parked with nothing left to run)
+//!    allocated at least that much that the cache did not have and has not
+//!    kept a cell for since. So the cap grows only by what the burst had to
+//!    ask the allocator for, the churn the cache is for: a worker that only
+//!    frees (the tasks of another worker's spawns end here) misses nothing
+//!    and keeps its cap; one that only allocates has nothing to keep. A
+//!    grown cap holds until the idle flush (rule 4): a worker that never
+//!    stays parked for a second keeps up to its largest burst's cells, at
+//!    most the ceiling. A fixed 16 MiB made a burst of 1,000,000 tasks give 90% of its
 //!    cells back to glibc every round, which trimmed its heap and faulted it
 //!    in again: a per-task cost 30% above that of 10,000 tasks (`scaling
 //!    gather`, `docs/benchmarks.md`).
@@ -131,7 +134,7 @@ pub(crate) struct CellCache {
     base: usize,
     ceiling: usize,
     /// Rule 3: bytes this burst allocated because no cell was cached, less
-    /// what the cap has grown by for them since.
+    /// the bytes kept since.
     missed: usize,
 }
 
@@ -151,12 +154,20 @@ impl CellCache {
         self.missed = 0;
     }
 
-    /// A cell of `layout`, if one is cached.
+    /// A cell of `layout`, if one is cached. A miss counts for rule 3 only
+    /// if the cell could be kept once freed (its layout has a class, or
+    /// could get one).
     fn take(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        let cell = self.classes.iter_mut().find(|c| c.layout == layout).and_then(|c| c.cells.pop());
+        let Some(class) = self.classes.iter_mut().find(|c| c.layout == layout) else {
+            if self.classes.len() < CLASSES {
+                self.missed = self.missed.saturating_add(layout.size());
+            }
+            return None;
+        };
+        let cell = class.cells.pop();
         match cell {
             Some(_) => self.bytes -= layout.size(),
-            None => self.missed += layout.size(),
+            None => self.missed = self.missed.saturating_add(layout.size()),
         }
         cell
     }
@@ -182,9 +193,12 @@ impl CellCache {
             if self.missed < size || self.cap + size > self.ceiling {
                 return Err(cell);
             }
-            self.missed -= size;
             self.cap += size;
         }
+        // Every kept cell uses up as much of the burst's misses, whether it
+        // fit under the cap or grew it: the cap grows only for misses the
+        // cache holds no cell for yet.
+        self.missed = self.missed.saturating_sub(size);
         let class = match known {
             Some(i) => &mut self.classes[i],
             None => {
@@ -417,11 +431,11 @@ mod tests {
             // SAFETY: fresh blocks of `l`, given up.
             assert!(unsafe { cache.keep(cell, l) }.is_ok());
         }
-        // Two fit under the base cap; the other two grew it, out of the misses.
-        assert_eq!((cache.bytes, cache.cap, cache.missed), (256, 256, 128));
+        // Two fit under the base cap, the other two grew it: every kept cell
+        // used up its share of the misses.
+        assert_eq!((cache.bytes, cache.cap, cache.missed), (256, 256, 0));
         // A worker that only frees (another worker spawned the tasks) missed
         // nothing: past the cap its cells go back.
-        cache.end_burst();
         let cell = block(l);
         // SAFETY: as above.
         assert_eq!(unsafe { cache.keep(cell, l) }, Err(cell));
@@ -431,18 +445,25 @@ mod tests {
             assert!(cache.take(l).is_some());
         }
         assert_eq!(cache.take(l), None);
+        assert_eq!(cache.missed, 64);
         cache.end_burst();
-        let cell = block(l);
-        // SAFETY: as above.
-        give_back(unsafe { cache.keep(cell, l) }, l);
-        assert_eq!(cache.cap, 256);
+        assert_eq!(cache.missed, 0);
+        // Nor do misses of a layout the cache could never keep (all its
+        // classes taken by others).
+        for size in (1..CLASSES).map(|i| i * 8) {
+            // SAFETY: as above.
+            give_back(unsafe { cache.keep(block(layout(size)), layout(size)) }, layout(size));
+        }
+        assert_eq!(cache.take(layout(1000)), None);
+        assert_eq!(cache.missed, 0);
         // Growth stops at the ceiling.
         cache.missed = 1 << 20;
         for _ in 0..6 {
             // SAFETY: as above.
             give_back(unsafe { cache.keep(block(l), l) }, l);
         }
-        assert_eq!((cache.bytes, cache.cap), (320, 320));
+        assert_eq!(cache.cap, 320);
+        assert!(cache.bytes <= 320);
         // An idle flush gives the cells back and the cap returns to its base.
         cache.flush();
         assert_eq!((cache.bytes, cache.cap, cache.missed), (0, 128, 0));
@@ -522,6 +543,9 @@ mod tests {
             let mut cache = CellCache::disabled();
             cache.enable(base, ceiling);
             let (mut cap, mut missed) = (base, 0);
+            // Every counted miss since the last flush, never forgotten at a
+            // park: the cap may never have grown by more.
+            let mut missed_since_flush = 0;
             let mut model: HashMap<Layout, Vec<NonNull<u8>>> = HashMap::new();
             let mut bytes = 0;
             let layouts: Vec<Layout> = (0..10).map(|i| layout(16 + 24 * i)).collect();
@@ -535,9 +559,11 @@ mod tests {
                         let under_cap = bytes + l.size() <= cap;
                         let grows = !under_cap && missed >= l.size() && cap + l.size() <= ceiling;
                         let fits = has_class && (under_cap || grows);
-                        if fits && grows {
-                            cap += l.size();
-                            missed -= l.size();
+                        if fits {
+                            if grows {
+                                cap += l.size();
+                            }
+                            missed = missed.saturating_sub(l.size());
                         }
                         // SAFETY: a fresh block of `l`, given up.
                         let kept = unsafe { cache.keep(cell, l) };
@@ -558,13 +584,17 @@ mod tests {
                                 bytes -= l.size();
                                 give_back(Err(cell), l);
                             }
-                            None => missed += l.size(),
+                            None if model.contains_key(&l) || model.len() < CLASSES => {
+                                missed += l.size();
+                                missed_since_flush += l.size();
+                            }
+                            None => {}
                         }
                     }
                     Op::Flush => {
                         cache.flush();
                         model.values_mut().for_each(Vec::clear);
-                        (bytes, cap, missed) = (0, base, 0);
+                        (bytes, cap, missed, missed_since_flush) = (0, base, 0, 0);
                     }
                     Op::EndBurst => {
                         cache.end_burst();
@@ -575,6 +605,7 @@ mod tests {
                 prop_assert_eq!(cache.cap, cap);
                 prop_assert_eq!(cache.missed, missed);
                 prop_assert!(bytes <= cap && cap <= ceiling);
+                prop_assert!(cap - base <= missed_since_flush, "grew past the burst's fresh allocations");
             }
             // Dropping the cache frees what it holds (a leak would show in
             // the leak test and under valgrind).
