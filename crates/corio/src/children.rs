@@ -64,9 +64,20 @@ impl<T> Children<T> {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        let (i, res) = std::task::ready!(self.ready.poll_woken(cx, |child| {
+        let (i, res) = std::task::ready!(self.ready.poll_woken(cx, |mut child| {
             let i = child.index();
             let Some(task) = self.tasks[i].as_mut() else { return Poll::Pending };
+            if task.done() {
+                // Finished: its output is there without a waker, and the
+                // set need not make its slot (`ready.rs`, "Memory"). The
+                // poll can only be `Pending` if the coop budget ran out
+                // (`poll_woken` hands a child out only with budget left);
+                // then the child's own waker below queues it again.
+                let mut noop = Context::from_waker(std::task::Waker::noop());
+                if let Poll::Ready(res) = Pin::new(&mut *task).poll(&mut noop) {
+                    return Poll::Ready((i, res));
+                }
+            }
             child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
         }));
         self.tasks[i] = None;

@@ -312,7 +312,7 @@ impl<C: TupleChildren + Unpin> Future for GatherTuple<C> {
         let this = &mut *self;
         assert!(!this.finished, "gather! polled after completion");
         while this.remaining > 0 {
-            let res = std::task::ready!(this.ready.poll_woken(cx, |child| {
+            let res = std::task::ready!(this.ready.poll_woken(cx, |mut child| {
                 let i = child.index();
                 child.poll(|cx| this.children.poll_child(i, cx))
             }));

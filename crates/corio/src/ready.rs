@@ -44,7 +44,12 @@
 //! (one for a set made with all its children, about log₂ n for one that
 //! grows), owned by `WakeQueue` and freed with it, and a child's waker is a
 //! `RawWaker` whose data pointer is its slot and whose reference counts
-//! are the `Arc<WakeQueue>`'s (rule 8).
+//! are the `Arc<WakeQueue>`'s (rule 8). A set made with all its children
+//! makes their chunk only when the first waker is needed: a combinator whose
+//! children all finished before it looked at them (`gather` of quick tasks,
+//! which polls a finished task without its waker) never makes it. At 4M
+//! children that chunk was 64 MB, over glibc's mmap threshold, faulted in
+//! afresh on every gather.
 //!
 //! 8. A child's waker holds one strong count of the `Arc<WakeQueue>` its slot
 //!    points to, and `WakeQueue` owns the chunks: so a slot lives as long as
@@ -160,9 +165,14 @@ impl Chunk {
     /// Allocates the slots of children `start..start + len` (`len > 0`),
     /// each starting with `state`.
     fn new(shared: &Arc<WakeQueue>, start: usize, len: usize, state: u8) -> Chunk {
+        Chunk::with_states(shared, start, len, |_| state)
+    }
+
+    /// As [`Chunk::new`], child `i` starting with `state(i)`.
+    fn with_states(shared: &Arc<WakeQueue>, start: usize, len: usize, state: impl Fn(usize) -> u8) -> Chunk {
         let ptr = Arc::as_ptr(shared);
         let slots: Box<[Slot]> = (start..start + len)
-            .map(|index| Slot { state: AtomicU8::new(state), index: slot_index(index), shared: ptr })
+            .map(|index| Slot { state: AtomicU8::new(state(index)), index: slot_index(index), shared: ptr })
             .collect();
         Chunk { start, len, slots: NonNull::from(Box::leak(slots)).cast() }
     }
@@ -249,6 +259,9 @@ pub(crate) struct ReadySet {
     chunks: Vec<Chunk>,
     /// Children `0..len` exist; the last chunk may hold spare slots.
     len: usize,
+    /// The set was made with `len` children whose chunk is not made yet
+    /// (see the module's "Memory"); `materialize` makes it.
+    lazy: bool,
     /// The local FIFO (rule 3): the first children not yet handed out (rule
     /// 5), then `local[next..]`.
     fresh: Range<usize>,
@@ -261,15 +274,26 @@ pub(crate) struct ReadySet {
 
 impl ReadySet {
     /// A set of `n` children, all queued for their first poll (rule 5).
+    /// Their slots are made when the first waker is (`materialize`).
     pub(crate) fn new(n: usize) -> ReadySet {
-        let mut shared = Arc::new(WakeQueue::default());
-        let mut chunks = Vec::new();
-        if n > 0 {
-            let chunk = Chunk::new(&shared, 0, n, QUEUED);
-            Arc::get_mut(&mut shared).expect("not shared yet").inner.get_mut().chunks.push(chunk);
-            chunks.push(chunk);
+        let shared = Arc::new(WakeQueue::default());
+        let (chunks, local) = (Vec::new(), Vec::new());
+        ReadySet { shared, chunks, len: n, lazy: n > 0, fresh: 0..n, local, next: 0, progressed: false }
+    }
+
+    /// Makes the slots of a set made with its children, in the state they
+    /// would have had from the start: the children handed out so far not
+    /// queued (`poll_next` clears the flag as it hands one out, rule 4), the
+    /// rest queued for their first poll (rule 5). Until now no waker
+    /// existed, so nothing else can have changed a slot.
+    fn materialize(&mut self) {
+        if !std::mem::take(&mut self.lazy) {
+            return;
         }
-        ReadySet { shared, chunks, len: n, fresh: 0..n, local: Vec::new(), next: 0, progressed: false }
+        let handed_out = self.fresh.start;
+        let chunk = Chunk::with_states(&self.shared, 0, self.len, |i| if i < handed_out { 0 } else { QUEUED });
+        self.shared.inner.lock().chunks.push(chunk);
+        self.chunks.push(chunk);
     }
 
     /// For children added by other threads (a `TaskGroupHandle`): they
@@ -286,6 +310,7 @@ impl ReadySet {
     /// ahead (chunks at least double), so growing one by one allocates
     /// O(log n) times.
     pub(crate) fn grow_to(&mut self, len: usize) {
+        self.materialize();
         let covered = self.chunks.last().map_or(0, |c| c.start + c.len);
         if len > covered {
             let size = (len - covered).max(covered).max(MIN_CHUNK);
@@ -300,7 +325,7 @@ impl ReadySet {
 
     /// Child `index`'s slot, if it exists.
     fn slot(&self, index: usize) -> Option<&Slot> {
-        if index >= self.len {
+        if index >= self.len || self.lazy {
             return None;
         }
         // The chunks cover `0..len` in order, the first from 0 (and the only
@@ -393,7 +418,8 @@ impl ReadySet {
     /// # Panics
     ///
     /// If the child was released, or does not exist.
-    fn waker_ref(&self, index: usize) -> WakerRef<'_> {
+    fn waker_ref(&mut self, index: usize) -> WakerRef<'_> {
+        self.materialize();
         let slot = self
             .slot(index)
             // ORDERING: only the parent sets `RELEASED` (rule 9).
@@ -409,13 +435,14 @@ impl ReadySet {
 
     /// An owned waker of child `index` (it takes a count).
     #[cfg(test)]
-    fn waker(&self, index: usize) -> Waker {
+    fn waker(&mut self, index: usize) -> Waker {
         Waker::clone(&self.waker_ref(index))
     }
 
     /// Child `index` is finished and will not be polled again: its slot
     /// stays queued for good, so its wakes push nothing (rule 9).
     pub(crate) fn release(&mut self, index: usize) {
+        self.materialize();
         if let Some(slot) = self.slot(index) {
             // ORDERING: only the parent writes `RELEASED`; `QUEUED` stays set
             // whatever a racing `Slot::wake` does.
@@ -445,7 +472,7 @@ impl Woken<'_> {
     ///
     /// If the child was released (see [`ReadySet::waker_ref`]).
     #[inline]
-    pub(crate) fn poll<T>(&self, poll: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
+    pub(crate) fn poll<T>(&mut self, poll: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
         let waker = self.set.waker_ref(self.index);
         poll(&mut Context::from_waker(&waker))
     }
@@ -496,13 +523,54 @@ mod tests {
     }
 
     #[test]
+    fn slots_are_made_only_when_a_waker_is() {
+        let noop = Waker::noop();
+        let mut cx = Context::from_waker(noop);
+        // Every child handed out and none polled with its waker (they had
+        // finished): no slot was ever made.
+        let mut set = ReadySet::new(1000);
+        let mut seen = 0;
+        while set.poll_next(&mut cx).is_ready() {
+            seen += 1;
+        }
+        assert_eq!(seen, 1000);
+        assert!(set.lazy && set.chunks.is_empty() && set.shared.inner.lock().chunks.is_empty());
+        // Made midway: children handed out so far are not queued, the rest
+        // are queued for their first poll, as if made at the start.
+        let mut set = ReadySet::new(4);
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(0));
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(1));
+        let w1 = set.waker(1);
+        assert!(!set.lazy && set.chunks.len() == 1);
+        w1.wake_by_ref();
+        set.waker(0).wake();
+        w1.wake_by_ref();
+        let mut seen = Vec::new();
+        while let Poll::Ready(i) = set.poll_next(&mut cx) {
+            seen.push(i);
+        }
+        assert_eq!(seen, [2, 3, 1, 0]);
+        // Growing a lazy set makes its chunk first.
+        let mut set = ReadySet::new(2);
+        set.grow_to(5);
+        assert!(!set.lazy);
+        let mut seen = Vec::new();
+        while let Poll::Ready(i) = set.poll_next(&mut cx) {
+            seen.push(i);
+        }
+        assert_eq!(seen, [0, 1], "grown children are announced, not queued");
+        set.waker(4).wake();
+        assert_eq!(set.poll_next(&mut cx), Poll::Ready(4));
+    }
+
+    #[test]
     fn poll_woken_skips_pending_children_and_polls_with_their_waker() {
         let mut set = ReadySet::new(3);
         let noop = Waker::noop();
         let mut cx = Context::from_waker(noop);
         let mut visited = Vec::new();
         // Child 0 is not ready, child 1 is: 1 is handed back, 2 stays queued.
-        let got = set.poll_woken(&mut cx, |child| {
+        let got = set.poll_woken(&mut cx, |mut child| {
             let i = child.index();
             visited.push(i);
             child.poll(|cx| {
@@ -520,7 +588,7 @@ mod tests {
         // A wake through the waker a child was polled with queues that child.
         let mut saved = None;
         set.waker(0).wake();
-        let _ = set.poll_woken(&mut cx, |child| {
+        let _ = set.poll_woken(&mut cx, |mut child| {
             saved = Some(child.poll(|cx| Poll::Ready(cx.waker().clone())));
             Poll::<()>::Pending
         });

@@ -96,7 +96,7 @@ impl<T> Wait<T> {
     /// Polls the tasks that woke us; `true` once `when` holds.
     fn poll_tasks(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         while self.remaining > 0 {
-            let i = std::task::ready!(self.ready.poll_woken(cx, |child| {
+            let i = std::task::ready!(self.ready.poll_woken(cx, |mut child| {
                 let i = child.index();
                 if self.done[i] {
                     return Poll::Pending;
