@@ -10,7 +10,8 @@
 //!
 //! 1. Each child `i` has its own waker, built on its `Slot` (its index and
 //!    its `queued` flag, the `QUEUED` bit of `Slot::state`), that the parent
-//!    polls the child with. Waking it pushes `i` onto the shared queue —
+//!    polls the child with (a child already finished may be polled with no
+//!    waker instead: nothing is left to wake). Waking it pushes `i` onto the shared queue —
 //!    unless `i` is already queued (its `queued` flag), so the queue never
 //!    holds an index twice and never grows past the number of children.
 //! 2. A push onto an empty queue takes the parent's waker (kept under the
@@ -110,7 +111,7 @@ impl Drop for WakeQueue {
     fn drop(&mut self) {
         for chunk in self.inner.get_mut().chunks.drain(..) {
             let slots = std::ptr::slice_from_raw_parts_mut(chunk.slots.as_ptr(), chunk.len);
-            // SAFETY: `slots` is the `Box<[Slot]>` that `Chunk::new` leaked,
+            // SAFETY: `slots` is the `Box<[Slot]>` that `Chunk::with_states` leaked,
             // freed only here, once: the last count of the `Arc<WakeQueue>` is
             // gone, so no waker or set can reach a slot any more (rule 8).
             drop(unsafe { Box::from_raw(slots) });
@@ -276,6 +277,10 @@ impl ReadySet {
     /// A set of `n` children, all queued for their first poll (rule 5).
     /// Their slots are made when the first waker is (`materialize`).
     pub(crate) fn new(n: usize) -> ReadySet {
+        // Too many children is refused here, not at the first waker.
+        if n > 0 {
+            let _ = slot_index(n - 1);
+        }
         let shared = Arc::new(WakeQueue::default());
         let (chunks, local) = (Vec::new(), Vec::new());
         ReadySet { shared, chunks, len: n, lazy: n > 0, fresh: 0..n, local, next: 0, progressed: false }
@@ -287,13 +292,14 @@ impl ReadySet {
     /// rest queued for their first poll (rule 5). Until now no waker
     /// existed, so nothing else can have changed a slot.
     fn materialize(&mut self) {
-        if !std::mem::take(&mut self.lazy) {
+        if !self.lazy {
             return;
         }
         let handed_out = self.fresh.start;
         let chunk = Chunk::with_states(&self.shared, 0, self.len, |i| if i < handed_out { 0 } else { QUEUED });
         self.shared.inner.lock().chunks.push(chunk);
         self.chunks.push(chunk);
+        self.lazy = false;
     }
 
     /// For children added by other threads (a `TaskGroupHandle`): they
