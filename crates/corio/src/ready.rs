@@ -11,9 +11,10 @@
 //! 1. Each child `i` has its own waker, built on its `Slot` (its index and
 //!    its `queued` flag, the `QUEUED` bit of `Slot::state`), that the parent
 //!    polls the child with (a child already finished may be polled with no
-//!    waker instead: nothing is left to wake). Waking it pushes `i` onto the shared queue —
-//!    unless `i` is already queued (its `queued` flag), so the queue never
-//!    holds an index twice and never grows past the number of children.
+//!    waker instead: nothing is left to wake). Waking it pushes `i` onto the
+//!    shared queue — unless `i` is already queued (its `queued` flag), so the
+//!    queue never holds an index twice and never grows past the number of
+//!    children.
 //! 2. A push onto an empty queue takes the parent's waker (kept under the
 //!    same lock) and wakes it after the lock; pushes onto a non-empty queue
 //!    do not: the parent has been woken already and will take them together.
@@ -258,11 +259,10 @@ pub(crate) struct ReadySet {
     /// Copies of `WakeQueueState::chunks`, in index order from 0 (the set keeps them
     /// alive through `shared`).
     chunks: Vec<Chunk>,
-    /// Children `0..len` exist; the last chunk may hold spare slots.
+    /// Children `0..len` exist; the last chunk may hold spare slots. While
+    /// `len > 0` and there is no chunk yet, the set was made with its
+    /// children and their chunk waits for the first waker (`is_lazy`).
     len: usize,
-    /// The set was made with `len` children whose chunk is not made yet
-    /// (see the module's "Memory"); `materialize` makes it.
-    lazy: bool,
     /// The local FIFO (rule 3): the first children not yet handed out (rule
     /// 5), then `local[next..]`.
     fresh: Range<usize>,
@@ -283,7 +283,14 @@ impl ReadySet {
         }
         let shared = Arc::new(WakeQueue::default());
         let (chunks, local) = (Vec::new(), Vec::new());
-        ReadySet { shared, chunks, len: n, lazy: n > 0, fresh: 0..n, local, next: 0, progressed: false }
+        ReadySet { shared, chunks, len: n, fresh: 0..n, local, next: 0, progressed: false }
+    }
+
+    /// Children exist but their chunk is not made yet (the module's
+    /// "Memory"): only a set made with its children is ever in this state,
+    /// since `grow_to` makes a chunk whenever it adds children.
+    fn is_lazy(&self) -> bool {
+        self.len > 0 && self.chunks.is_empty()
     }
 
     /// Makes the slots of a set made with its children, in the state they
@@ -292,14 +299,13 @@ impl ReadySet {
     /// rest queued for their first poll (rule 5). Until now no waker
     /// existed, so nothing else can have changed a slot.
     fn materialize(&mut self) {
-        if !self.lazy {
+        if !self.is_lazy() {
             return;
         }
         let handed_out = self.fresh.start;
         let chunk = Chunk::with_states(&self.shared, 0, self.len, |i| if i < handed_out { 0 } else { QUEUED });
         self.shared.inner.lock().chunks.push(chunk);
         self.chunks.push(chunk);
-        self.lazy = false;
     }
 
     /// For children added by other threads (a `TaskGroupHandle`): they
@@ -331,7 +337,7 @@ impl ReadySet {
 
     /// Child `index`'s slot, if it exists.
     fn slot(&self, index: usize) -> Option<&Slot> {
-        if index >= self.len || self.lazy {
+        if index >= self.len || self.chunks.is_empty() {
             return None;
         }
         // The chunks cover `0..len` in order, the first from 0 (and the only
@@ -540,14 +546,14 @@ mod tests {
             seen += 1;
         }
         assert_eq!(seen, 1000);
-        assert!(set.lazy && set.chunks.is_empty() && set.shared.inner.lock().chunks.is_empty());
+        assert!(set.is_lazy() && set.shared.inner.lock().chunks.is_empty());
         // Made midway: children handed out so far are not queued, the rest
         // are queued for their first poll, as if made at the start.
         let mut set = ReadySet::new(4);
         assert_eq!(set.poll_next(&mut cx), Poll::Ready(0));
         assert_eq!(set.poll_next(&mut cx), Poll::Ready(1));
         let w1 = set.waker(1);
-        assert!(!set.lazy && set.chunks.len() == 1);
+        assert!(!set.is_lazy() && set.chunks.len() == 1);
         w1.wake_by_ref();
         set.waker(0).wake();
         w1.wake_by_ref();
@@ -559,7 +565,7 @@ mod tests {
         // Growing a lazy set makes its chunk first.
         let mut set = ReadySet::new(2);
         set.grow_to(5);
-        assert!(!set.lazy);
+        assert!(!set.is_lazy());
         let mut seen = Vec::new();
         while let Poll::Ready(i) = set.poll_next(&mut cx) {
             seen.push(i);

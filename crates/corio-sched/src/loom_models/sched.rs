@@ -292,14 +292,23 @@ fn wait_for_event(mock: StdArc<EventDriver>, n: usize) -> impl std::future::Futu
 /// where two take minutes.
 #[test]
 fn loom_task_woken_inside_park_runs() {
+    check_two_workers_with_event_driver(|rt, mock| {
+        let task = rt.spawn(wait_for_event(mock, 1));
+        loom::future::block_on(task).unwrap();
+    });
+}
+
+/// Explores `f` on a runtime of two workers whose driver is an
+/// [`EventDriver`], at one preemption: two workers and a driver are the
+/// suite's largest state space (two preemptions take minutes).
+fn check_two_workers_with_event_driver(f: impl Fn(&crate::Runtime, StdArc<EventDriver>) + Sync + Send + 'static) {
     let mut model = loom::model::Builder::new();
     model.preemption_bound = Some(1);
-    model.check(|| {
+    model.check(move || {
         let mock = EventDriver::new();
         let rt =
             Builder::new().worker_threads(2).max_blocking_threads(1).driver(Box::new(mock.clone())).build().unwrap();
-        let task = rt.spawn(wait_for_event(mock.clone(), 1));
-        loom::future::block_on(task).unwrap();
+        f(&rt, mock);
         drop(rt);
     });
 }
@@ -337,12 +346,7 @@ impl Gate {
 /// nobody was woken, and it parked without looking.
 #[test]
 fn loom_blocked_worker_deque_is_stolen() {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(1);
-    model.check(|| {
-        let mock = EventDriver::new();
-        let rt =
-            Builder::new().worker_threads(2).max_blocking_threads(1).driver(Box::new(mock.clone())).build().unwrap();
+    check_two_workers_with_event_driver(|rt, mock| {
         let first = Arc::new(AtomicBool::new(true));
         let gate = Arc::new(Gate::default());
         let tasks: Vec<_> = (0..2)
@@ -361,6 +365,5 @@ fn loom_blocked_worker_deque_is_stolen() {
         for task in tasks {
             loom::future::block_on(task).unwrap();
         }
-        drop(rt);
     });
 }

@@ -158,18 +158,19 @@ impl CellCache {
     /// if the cell could be kept once freed (its layout has a class, or
     /// could get one).
     fn take(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        let Some(class) = self.classes.iter_mut().find(|c| c.layout == layout) else {
-            if self.classes.len() < CLASSES {
-                self.missed = self.missed.saturating_add(layout.size());
+        let size = layout.size();
+        match self.classes.iter().position(|c| c.layout == layout) {
+            Some(i) => {
+                if let Some(cell) = self.classes[i].cells.pop() {
+                    self.bytes -= size;
+                    return Some(cell);
+                }
             }
-            return None;
-        };
-        let cell = class.cells.pop();
-        match cell {
-            Some(_) => self.bytes -= layout.size(),
-            None => self.missed = self.missed.saturating_add(layout.size()),
+            None if self.classes.len() == CLASSES => return None,
+            None => {}
         }
-        cell
+        self.missed = self.missed.saturating_add(size);
+        None
     }
 
     /// Keeps `cell`; gives it back (`Err`) when rules 2 or 3 say no.
