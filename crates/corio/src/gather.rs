@@ -26,8 +26,8 @@ use crate::{Task, TaskError};
 /// unfinished child.
 #[must_use = "futures do nothing unless awaited; dropping a Gather cancels its children"]
 pub struct Gather<T> {
-    children: Children<T>,
-    values: Vec<Option<T>>,
+    /// Each finished child's value is kept in its slot (`children.rs`).
+    children: Children<T, T>,
     cancel_on_error: bool,
 }
 
@@ -51,9 +51,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let children = Children::spawn(futs);
-    let values = std::iter::repeat_with(|| None).take(children.len()).collect();
-    Gather { children, values, cancel_on_error: false }
+    Gather { children: Children::spawn(futs), cancel_on_error: false }
 }
 
 impl<T> Gather<T> {
@@ -68,10 +66,8 @@ impl<T> Gather<T> {
     ///     assert_eq!(*all[2].as_ref().unwrap(), 5);
     /// });
     /// ```
-    pub fn return_exceptions(mut self) -> GatherSettled<T> {
-        let children = std::mem::replace(&mut self.children, Children::empty());
-        let outcomes = std::iter::repeat_with(|| None).take(children.len()).collect();
-        GatherSettled { children, outcomes }
+    pub fn return_exceptions(self) -> GatherSettled<T> {
+        GatherSettled { children: self.children.map_kept(Ok) }
     }
 
     /// The first failure cancels the other children instead of leaving them
@@ -92,27 +88,19 @@ impl<T> Future for Gather<T> {
         let this = &mut *self;
         while let Some((i, res)) = std::task::ready!(this.children.poll_next(cx)) {
             match res {
-                Ok(v) => this.values[i] = Some(v),
+                Ok(v) => this.children.keep(i, v),
                 Err(e) => {
                     if this.cancel_on_error {
                         this.children.cancel_rest();
                     } else {
                         this.children.detach_rest();
                     }
-                    this.values.clear();
+                    // The values kept so far are dropped with the gather.
                     return Poll::Ready(Err(e));
                 }
             }
         }
-        let values = std::mem::take(&mut this.values);
-        Poll::Ready(Ok(values.into_iter().map(|v| v.expect("gather polled after completion")).collect()))
-    }
-}
-
-impl<T> Drop for Gather<T> {
-    fn drop(&mut self) {
-        // Dropping the `Task`s cancels them; spelled out for the reader.
-        self.children.cancel_rest();
+        Poll::Ready(Ok(this.children.take_kept()))
     }
 }
 
@@ -130,8 +118,8 @@ impl<T> fmt::Debug for Gather<T> {
 /// order. Dropping it unfinished cancels the unfinished children.
 #[must_use = "futures do nothing unless awaited; dropping a GatherSettled cancels its children"]
 pub struct GatherSettled<T> {
-    children: Children<T>,
-    outcomes: Vec<Option<Result<T, TaskError>>>,
+    /// Each finished child's outcome is kept in its slot (`children.rs`).
+    children: Children<T, Result<T, TaskError>>,
 }
 
 impl<T> Unpin for GatherSettled<T> {}
@@ -142,16 +130,9 @@ impl<T> Future for GatherSettled<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         while let Some((i, res)) = std::task::ready!(this.children.poll_next(cx)) {
-            this.outcomes[i] = Some(res);
+            this.children.keep(i, res);
         }
-        let outcomes = std::mem::take(&mut this.outcomes);
-        Poll::Ready(outcomes.into_iter().map(|o| o.expect("gather polled after completion")).collect())
-    }
-}
-
-impl<T> Drop for GatherSettled<T> {
-    fn drop(&mut self) {
-        self.children.cancel_rest();
+        Poll::Ready(this.children.take_kept())
     }
 }
 
