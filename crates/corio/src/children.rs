@@ -125,6 +125,7 @@ impl<T, O> Children<T, O> {
     /// Polls the children that woke us; `Ready((i, result))` for the next
     /// one that finished (its slot is then gone, see [`keep`](Self::keep)),
     /// `Ready` of `None` once all have.
+    #[inline]
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, TaskError>)>> {
         assert!(!self.over, "gather polled after completion");
         if self.remaining == 0 {
@@ -161,17 +162,26 @@ impl<T, O> Children<T, O> {
             }
             child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
         }));
-        drop(self.take_task(i));
+        // Rule 1: task → gone.
+        self.gone.set(i);
+        // SAFETY: rule 2: the visit above found the slot not gone, so it
+        // holds the task, and it is marked gone now: never read as one again.
+        drop(unsafe { ManuallyDrop::take(&mut self.slots[i].task) });
         self.remaining -= 1;
         Poll::Ready(Some((i, res)))
     }
 
     /// Keeps `value` in child `i`'s slot, which [`poll_next`](Self::poll_next)
     /// just handed out (rule 1: gone → kept).
+    #[inline]
     pub(crate) fn keep(&mut self, i: usize, value: O) {
-        assert!(self.gone.get(i) && !self.kept.get(i), "child {i}'s slot cannot keep a value now");
-        self.slots[i].kept = ManuallyDrop::new(value);
+        debug_assert!(self.gone.get(i) && !self.kept.get(i), "child {i}'s slot cannot keep a value now");
+        // Setting `gone` too keeps rule 1 (kept implies gone) even for a
+        // caller that got this wrong: the slot's old content would leak, but
+        // it is never read as a task again.
+        self.gone.set(i);
         self.kept.set(i);
+        self.slots[i].kept = ManuallyDrop::new(value);
     }
 
     /// Every slot's value, in input order (rule 3); leaves no children.

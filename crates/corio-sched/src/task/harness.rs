@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use super::cell::{Cell, Stage};
 use super::header::{Header, Vtable};
 use super::raw::{Notified, RawTask};
-use super::state::{self, TransitionToIdle, TransitionToRunning};
+use super::state::{self, Completed, TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{PanicPayload, Schedule, Task, TaskError, TaskId};
 use crate::context;
@@ -190,7 +190,13 @@ where
     crate::debug::trace_complete(raw, outcome);
     // Leave the registry first, so `all_tasks()` never lists a done task.
     let registered = cell.core.scheduler.release(&raw);
-    let prev = cell.header.state.transition_to_complete(outcome);
+    // The completer's reference and the registry's.
+    let refs = 1 + usize::from(registered);
+    let prev = match cell.header.state.transition_to_complete(outcome, refs) {
+        // The handle takes the output and nobody waits: all done.
+        Completed::Released => return,
+        Completed::Kept(prev) => prev,
+    };
     if !prev.has(state::JOIN_INTEREST) {
         // SAFETY: rule 4: without a handle the output is ours to drop.
         unsafe { drop_output::<F, S>(raw.as_ptr()) };
@@ -208,7 +214,6 @@ where
     if prev.has(state::CALLBACKS) {
         raw.fire_callbacks();
     }
-    let refs = 1 + usize::from(registered);
     if cell.header.state.ref_dec_n(refs) {
         raw.dealloc();
     }

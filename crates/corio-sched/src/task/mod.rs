@@ -37,7 +37,10 @@
 //!    the completer wakes the join waker, then fires callbacks (rule 8). It
 //!    removes the task from the registry *before* setting `COMPLETE`, so
 //!    `all_tasks()` never lists a finished task, and releases its own
-//!    reference and the registry's at the very end.
+//!    reference and the registry's at the very end — or, when
+//!    `JOIN_INTEREST` is set and neither `JOIN_WAKER` nor `CALLBACKS` is,
+//!    in the `COMPLETE` transition itself: nothing is left to do then, and
+//!    the handle's reference keeps the cell alive for the handle.
 //! 5. **Cancel.** Cancelling sets `CANCELLED`. If the task was idle, the
 //!    canceller takes `RUNNING` and one reference in the same transition and
 //!    completes the task itself (rule 4): the future is dropped immediately,

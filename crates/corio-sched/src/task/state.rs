@@ -114,6 +114,18 @@ pub(crate) enum TransitionToIdle {
     Cancelled,
 }
 
+/// What the completer still owns after setting `COMPLETE` (rule 4).
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Completed {
+    /// Its references were released with `COMPLETE`: nothing is left to do,
+    /// and the cell must not be touched again.
+    Released,
+    /// The state before: it follows rule 4 (output, join waker, callbacks)
+    /// and releases its references itself.
+    Kept(Snapshot),
+}
+
 /// What a canceller owns after requesting cancellation (rule 5).
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
@@ -220,14 +232,27 @@ impl State {
     }
 
     /// Rule 4: the future is gone and the output is stored. `outcome` is
-    /// `PANICKED`, `CANCEL_OUTCOME` or 0. Returns the state before.
+    /// `PANICKED`, `CANCEL_OUTCOME` or 0; `refs` are the references the
+    /// completer releases at the end (its own and the registry's).
+    ///
+    /// When the handle will take the output (`JOIN_INTEREST`) and neither a
+    /// join waker nor a callback waits, there is nothing left to do after
+    /// `COMPLETE`: the same transition releases `refs` (the handle's own
+    /// reference keeps the cell alive), and the completer must not touch the
+    /// cell again. Otherwise it returns the state before and releases nothing.
     #[inline]
-    pub(crate) fn transition_to_complete(&self, outcome: usize) -> Snapshot {
-        let (prev, ()) = self.fetch_update(|s| {
+    pub(crate) fn transition_to_complete(&self, outcome: usize, refs: usize) -> Completed {
+        let (prev, done) = self.fetch_update(|s| {
             debug_assert!(s.has(RUNNING) && !s.has(COMPLETE), "{s:?}");
-            (Some((s.0 & !(RUNNING | SCHEDULED)) | COMPLETE | outcome), ())
+            let next = (s.0 & !(RUNNING | SCHEDULED)) | COMPLETE | outcome;
+            if s.has(JOIN_INTEREST) && s.0 & (JOIN_WAKER | CALLBACKS) == 0 {
+                debug_assert!(s.ref_count() > refs, "the handle holds a reference: {s:?} - {refs}");
+                (Some(next - refs * REF_ONE), true)
+            } else {
+                (Some(next), false)
+            }
         });
-        prev
+        if done { Completed::Released } else { Completed::Kept(prev) }
     }
 
     /// Rule 1: `wake_by_ref`. The caller holds a reference it keeps.
@@ -485,13 +510,21 @@ mod model_tests {
                 assert_eq!(got, want);
             }
             Op::Complete if m.running => {
-                let prev = state.transition_to_complete(0);
-                assert_eq!(prev.0 & (JOIN_INTEREST | JOIN_WAKER), m.bits() & (JOIN_INTEREST | JOIN_WAKER));
+                let bits = m.bits();
+                let quick = bits & JOIN_INTEREST != 0 && bits & (JOIN_WAKER | CALLBACKS) == 0;
+                let got = state.transition_to_complete(0, 1);
                 m.complete = true;
                 m.running = false;
                 m.scheduled = false;
-                // The completer releases its reference.
-                assert_eq!(state.ref_dec(), m.refs == 1);
+                if quick {
+                    // Released with the transition; the handle's reference remains.
+                    assert_eq!(got, Completed::Released);
+                } else {
+                    let Completed::Kept(prev) = got else { panic!("released with {bits:#x}") };
+                    assert_eq!(prev.0 & (JOIN_INTEREST | JOIN_WAKER), bits & (JOIN_INTEREST | JOIN_WAKER));
+                    // The completer releases its reference.
+                    assert_eq!(state.ref_dec(), m.refs == 1);
+                }
                 m.refs -= 1;
             }
             Op::Cancel => {
