@@ -1,8 +1,9 @@
 #![cfg(not(corio_loom))]
 //! A worker's cache of freed task cells (`Builder::task_cell_cache`,
 //! `crates/corio-sched/src/task/cache.rs`): a burst reuses the last burst's
-//! cells instead of allocating, the cache stays under its cap, a cap of zero
-//! turns it off, and an idle worker gives everything back.
+//! cells instead of allocating, the cache stays under its cap, the default
+//! cap grows with a burst and comes back down after smaller ones, a cap of
+//! zero turns it off, and an idle worker gives everything back.
 //!
 //! A counting global allocator counts allocations in two size bands that only
 //! the cells of [`big`] tasks fall in. The reuse test has a band of its own
@@ -103,7 +104,7 @@ fn a_second_burst_reuses_the_first_bursts_cells() {
 }
 
 #[test]
-fn the_default_cap_grows_to_hold_a_burst_that_outgrew_it() {
+fn the_default_cap_grows_to_hold_a_burst_that_outgrew_it_and_comes_back_down() {
     with_timeout(LIMIT, || {
         // 3,000 cells of over 7,000 bytes: 21 MB, past the 16 MiB start.
         let rt = corio::Builder::new().worker_threads(1).build().unwrap();
@@ -130,6 +131,16 @@ fn the_default_cap_grows_to_hold_a_burst_that_outgrew_it() {
         );
         // The cache holds the burst, over the 16 MiB it started with.
         wait_until("the cache to hold the whole burst", || rt.handle().metrics().cached_cell_bytes(0) > 16 << 20);
+        // Smaller bursts follow, never a second apart (so no idle flush):
+        // the parks after them trim the cache back to its 16 MiB base, not
+        // to nothing (rule 5).
+        wait_until("the cache to come back down to its base", || {
+            burst::<7_000>(&rt, 1);
+            std::thread::sleep(Duration::from_millis(2));
+            rt.handle().metrics().cached_cell_bytes(0) <= 16 << 20
+        });
+        let cached = rt.handle().metrics().cached_cell_bytes(0);
+        assert!(cached > 8 << 20, "trimmed to {cached} bytes: more than what the bursts asked for went back");
     });
 }
 

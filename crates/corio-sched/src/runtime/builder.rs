@@ -114,11 +114,12 @@ impl Builder {
     /// Without this call the cap starts at 16 MiB and follows the bursts
     /// that outgrow it, up to 1 GiB: a cell freed into a full cache raises
     /// it, and is kept, as long as the burst since the worker last parked
-    /// allocated that much the cache did not have. It drops back to 16 MiB
-    /// when the worker gives its cells back, so a worker that never stays
-    /// parked for a second may keep its largest burst's cells, up to 1 GiB,
-    /// for as long as it is busy. See `docs/architecture.md`
-    /// (`task/cache.rs`).
+    /// allocated that much the cache did not have. Each time the worker
+    /// parks with nothing left to run, the cache is trimmed towards what
+    /// that burst asked for (never below 16 MiB), up to 1,024 cells per
+    /// park, so smaller bursts after a large one bring it back down; it
+    /// drops to nothing when the worker gives its cells back. See
+    /// `docs/architecture.md` (`task/cache.rs`).
     pub fn task_cell_cache(mut self, bytes: usize) -> Builder {
         self.config.cell_cache = bytes;
         self.config.cell_cache_ceiling = bytes;

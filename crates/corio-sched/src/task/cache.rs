@@ -28,9 +28,8 @@
 //!    ask the allocator for, the churn the cache is for: a worker that only
 //!    frees (the tasks of another worker's spawns end here) misses nothing
 //!    and keeps its cap; one that only allocates has nothing to keep. A
-//!    grown cap holds until the idle flush (rule 4): a worker that never
-//!    stays parked for a second keeps up to its largest burst's cells, at
-//!    most the ceiling. A fixed 16 MiB made a burst of 1,000,000 tasks give 90% of its
+//!    grown cap comes down again after the bursts that follow (rule 5) or
+//!    at the idle flush (rule 4). A fixed 16 MiB made a burst of 1,000,000 tasks give 90% of its
 //!    cells back to glibc every round, which trimmed its heap and faulted it
 //!    in again: a per-task cost 30% above that of 10,000 tasks (`scaling
 //!    gather`, `docs/benchmarks.md`).
@@ -40,7 +39,18 @@
 //!    giving them back in the middle of bursts (an earlier version aged them
 //!    out every second, busy or not) made `gather_1m` free and re-allocate a
 //!    cap's worth of cells in some rounds and cost it up to 60%. The cap goes
-//!    back to its base with them, and never shrinks while the worker is busy.
+//!    back to its base with them.
+//! 5. **Trimmed to what the bursts use.** When a burst ends (the worker
+//!    parks with nothing left to run) the cache keeps at most what that
+//!    burst asked for (cells taken from it or allocated afresh), or its
+//!    base if that is more, and the cap comes down to match. The cells
+//!    beyond go back, [`TRIM_STEP`] at most per park, so parking stays
+//!    quick and a large cache drains over the next parks. A worker that
+//!    gathered 4M tasks once and then serves small bursts, never parked for
+//!    a whole second, no longer keeps that gather's cells for good. A burst
+//!    as large as the one before it trims nothing, so repeated bursts of one
+//!    size keep their cells. With the builder's fixed cap the base is the
+//!    cap, and nothing is trimmed.
 //!
 //! The structure is thread-local and single-threaded: no atomics, nothing to
 //! model with loom. `tests::cache_matches_a_model` is its proptest model.
@@ -66,6 +76,9 @@ pub const DEFAULT_CEILING: usize = 1 << 30;
 /// How long a worker stays parked before it gives its cached cells back
 /// (rule 4).
 pub(crate) const IDLE: Duration = Duration::from_secs(1);
+
+/// The most cells one park gives back under rule 5 (about 25 µs of `free`).
+pub(crate) const TRIM_STEP: usize = 1024;
 
 /// A cached cell's first word: the next cell of its list.
 struct FreeCell {
@@ -136,11 +149,13 @@ pub(crate) struct CellCache {
     /// Rule 3: bytes this burst allocated because no cell was cached, less
     /// the bytes kept since.
     missed: usize,
+    /// Rule 5: bytes of cells this burst asked for, cached or not.
+    demand: usize,
 }
 
 impl CellCache {
     pub(crate) const fn disabled() -> CellCache {
-        CellCache { classes: Vec::new(), bytes: 0, cap: 0, base: 0, ceiling: 0, missed: 0 }
+        CellCache { classes: Vec::new(), bytes: 0, cap: 0, base: 0, ceiling: 0, missed: 0, demand: 0 }
     }
 
     /// Rule 1: caches from now on, with rule 3's cap.
@@ -148,26 +163,43 @@ impl CellCache {
         (self.cap, self.base, self.ceiling) = (base, base, ceiling.max(base));
     }
 
-    /// Rule 3: the burst is over (the worker parks); its misses no longer
-    /// raise the cap.
+    /// Rules 3 and 5: the burst is over (the worker parks). Its misses no
+    /// longer raise the cap; the cache keeps at most what it asked for (or
+    /// the base), giving back up to [`TRIM_STEP`] cells now.
     fn end_burst(&mut self) {
-        self.missed = 0;
+        let target = self.base.max(self.demand);
+        (self.missed, self.demand) = (0, 0);
+        let mut step = 0;
+        for class in &mut self.classes {
+            while self.bytes > target && step < TRIM_STEP {
+                let Some(cell) = class.cells.pop() else { break };
+                // SAFETY: every cell of a class was kept with its layout
+                // (`keep`), and the list let go of it.
+                unsafe { alloc::dealloc(cell.as_ptr(), class.layout) };
+                self.bytes -= class.layout.size();
+                step += 1;
+            }
+        }
+        // Down to the target, but never under what is still held (the rest
+        // goes at the next parks).
+        self.cap = self.cap.min(target.max(self.bytes));
     }
 
-    /// A cell of `layout`, if one is cached. A miss counts for rule 3 only
-    /// if the cell could be kept once freed (its layout has a class, or
-    /// could get one).
+    /// A cell of `layout`, if one is cached. A miss counts for rule 3, and
+    /// any take for rule 5's demand, only if the cell could be kept once
+    /// freed (its layout has a class, or could get one).
     fn take(&mut self, layout: Layout) -> Option<NonNull<u8>> {
         let size = layout.size();
         match self.classes.iter().position(|c| c.layout == layout) {
             Some(i) => {
+                self.demand = self.demand.saturating_add(size);
                 if let Some(cell) = self.classes[i].cells.pop() {
                     self.bytes -= size;
                     return Some(cell);
                 }
             }
             None if self.classes.len() == CLASSES => return None,
-            None => {}
+            None => self.demand = self.demand.saturating_add(size),
         }
         self.missed = self.missed.saturating_add(size);
         None
@@ -222,7 +254,7 @@ impl CellCache {
             unsafe { class.cells.free_all(class.layout) };
         }
         self.bytes = 0;
-        (self.cap, self.missed) = (self.base, 0);
+        (self.cap, self.missed, self.demand) = (self.base, 0, 0);
     }
 
     /// Frees everything and stops caching.
@@ -350,8 +382,6 @@ fn fresh(layout: Layout) -> NonNull<u8> {
 
 #[cfg(all(test, not(corio_loom)))]
 mod tests {
-    use std::collections::HashMap;
-
     use proptest::prelude::*;
 
     use super::*;
@@ -471,6 +501,50 @@ mod tests {
     }
 
     #[test]
+    fn parks_after_smaller_bursts_trim_the_cache_a_step_at_a_time() {
+        let l = layout(64);
+        let mut cache = CellCache::disabled();
+        cache.enable(128, 1 << 30);
+        // A burst of 3000 cells the cache lacks grows it to keep them all,
+        // and a park after it trims nothing: the burst asked for that much.
+        let n = 3000;
+        let cells: Vec<_> = (0..n).map(|_| (cache.take(l), block(l)).1).collect();
+        for cell in cells {
+            // SAFETY: fresh blocks of `l`, given up.
+            assert!(unsafe { cache.keep(cell, l) }.is_ok());
+        }
+        cache.end_burst();
+        assert_eq!((cache.bytes, cache.cap), (n * 64, n * 64));
+        // A burst of one cell: the next parks give back `TRIM_STEP` cells each
+        // until the base is left, and the cap follows.
+        let cell = cache.take(l).unwrap();
+        // SAFETY: a cell of `l` from the cache, given back.
+        unsafe { cache.keep(cell, l) }.unwrap();
+        cache.end_burst();
+        assert_eq!((cache.bytes, cache.cap), ((n - TRIM_STEP) * 64, (n - TRIM_STEP) * 64));
+        cache.end_burst();
+        assert_eq!(cache.bytes, (n - 2 * TRIM_STEP) * 64);
+        cache.end_burst();
+        assert_eq!((cache.bytes, cache.cap), (128, 128));
+        // A burst as large as what is held trims nothing.
+        let cells: Vec<_> = (0..2).map(|_| cache.take(l).unwrap()).collect();
+        for cell in cells {
+            // SAFETY: cells of `l` from the cache, given back.
+            unsafe { cache.keep(cell, l) }.unwrap();
+        }
+        cache.end_burst();
+        assert_eq!(cache.bytes, 128);
+        // A fixed cap (base = ceiling) is never trimmed below itself.
+        let mut fixed = enabled(1024);
+        for _ in 0..16 {
+            // SAFETY: fresh blocks of `l`, given up.
+            unsafe { fixed.keep(block(l), l) }.unwrap();
+        }
+        fixed.end_burst();
+        assert_eq!((fixed.bytes, fixed.cap), (1024, 1024));
+    }
+
+    #[test]
     fn a_flush_gives_everything_back_and_caching_goes_on() {
         let mut cache = enabled(1 << 20);
         for size in [64, 64, 128] {
@@ -526,14 +600,16 @@ mod tests {
     }
 
     proptest! {
-        /// The cache against a model of rules 2-4: a take returns the most
+        /// The cache against a model of rules 2-5: a take returns the most
         /// recently kept cell of its layout, keeps past the cap or past
         /// `CLASSES` layouts are refused (a layout seen once keeps its class
         /// after a flush), a keep past the cap grows it instead while the
         /// burst's unabsorbed misses cover the cell, never past the ceiling,
-        /// a park forgets the misses, a flush empties every class and puts
-        /// the cap back at its base, and the byte count is always the sum of
-        /// what is held.
+        /// a park forgets the misses and trims the cache (classes in the
+        /// order they were made, most recent cell first) to what the burst
+        /// asked for or the base, a flush empties every class and puts the
+        /// cap back at its base, and the byte count is always the sum of what
+        /// is held.
         #[test]
         fn cache_matches_a_model(
             base in 0usize..4096,
@@ -543,11 +619,12 @@ mod tests {
             let ceiling = base + headroom;
             let mut cache = CellCache::disabled();
             cache.enable(base, ceiling);
-            let (mut cap, mut missed) = (base, 0);
+            let (mut cap, mut missed, mut demand) = (base, 0, 0);
             // Every counted miss since the last flush, never forgotten at a
             // park: the cap may never have grown by more.
             let mut missed_since_flush = 0;
-            let mut model: HashMap<Layout, Vec<NonNull<u8>>> = HashMap::new();
+            // The classes in the order they were made, each with its cells.
+            let mut model: Vec<(Layout, Vec<NonNull<u8>>)> = Vec::new();
             let mut bytes = 0;
             let layouts: Vec<Layout> = (0..10).map(|i| layout(16 + 24 * i)).collect();
             for op in ops {
@@ -555,8 +632,8 @@ mod tests {
                     Op::Keep(i) => {
                         let l = layouts[i];
                         let cell = block(l);
-                        let known = model.contains_key(&l);
-                        let has_class = known || model.len() < CLASSES;
+                        let known = model.iter().position(|(m, _)| *m == l);
+                        let has_class = known.is_some() || model.len() < CLASSES;
                         let under_cap = bytes + l.size() <= cap;
                         let grows = !under_cap && missed >= l.size() && cap + l.size() <= ceiling;
                         let fits = has_class && (under_cap || grows);
@@ -570,22 +647,29 @@ mod tests {
                         let kept = unsafe { cache.keep(cell, l) };
                         prop_assert_eq!(kept.is_ok(), fits);
                         if fits {
-                            model.entry(l).or_default().push(cell);
+                            match known {
+                                Some(k) => model[k].1.push(cell),
+                                None => model.push((l, vec![cell])),
+                            }
                             bytes += l.size();
                         }
                         give_back(kept, l);
                     }
                     Op::Take(i) => {
                         let l = layouts[i];
-                        let expected = model.get_mut(&l).and_then(Vec::pop);
+                        let known = model.iter().position(|(m, _)| *m == l);
+                        let expected = known.and_then(|k| model[k].1.pop());
                         let got = cache.take(l);
                         prop_assert_eq!(got, expected);
+                        if known.is_some() || model.len() < CLASSES {
+                            demand += l.size();
+                        }
                         match got {
                             Some(cell) => {
                                 bytes -= l.size();
                                 give_back(Err(cell), l);
                             }
-                            None if model.contains_key(&l) || model.len() < CLASSES => {
+                            None if known.is_some() || model.len() < CLASSES => {
                                 missed += l.size();
                                 missed_since_flush += l.size();
                             }
@@ -594,17 +678,29 @@ mod tests {
                     }
                     Op::Flush => {
                         cache.flush();
-                        model.values_mut().for_each(Vec::clear);
-                        (bytes, cap, missed, missed_since_flush) = (0, base, 0, 0);
+                        model.iter_mut().for_each(|(_, cells)| cells.clear());
+                        (bytes, cap, missed, demand, missed_since_flush) = (0, base, 0, 0, 0);
                     }
                     Op::EndBurst => {
+                        let before = bytes;
                         cache.end_burst();
-                        missed = 0;
+                        let target = base.max(demand);
+                        let mut step = 0;
+                        for (l, cells) in &mut model {
+                            while bytes > target && step < TRIM_STEP && cells.pop().is_some() {
+                                bytes -= l.size();
+                                step += 1;
+                            }
+                        }
+                        cap = cap.min(target.max(bytes));
+                        (missed, demand) = (0, 0);
+                        prop_assert!(bytes <= before);
                     }
                 }
                 prop_assert_eq!(cache.bytes, bytes);
                 prop_assert_eq!(cache.cap, cap);
                 prop_assert_eq!(cache.missed, missed);
+                prop_assert_eq!(cache.demand, demand);
                 prop_assert!(bytes <= cap && cap <= ceiling);
                 prop_assert!(cap - base <= missed_since_flush, "grew past the burst's fresh allocations");
             }
