@@ -6,8 +6,8 @@
 //! Child `i` has one slot, which holds its `Task` until the child finishes
 //! and then what the combinator keeps of its result (`gather`'s value,
 //! `return_exceptions`' outcome), in the same bytes. So a gather of n
-//! children holds one vector of n slots, and when every child kept a value
-//! of the slot's size that vector *is* the output: no second vector of
+//! children holds one vector of n slots, and when the values have the
+//! slot's layout (size and alignment) that vector *is* the output: no second vector of
 //! values, and no copy at the end. At 4M children of a `u64` the separate
 //! `Vec<Option<u64>>` was 64 MB, over glibc's mmap threshold, so it was
 //! faulted in afresh on every gather.
@@ -269,12 +269,35 @@ impl<T, O> Drop for Children<T, O> {
     /// Cancels the unfinished children, then drops the kept values (rule 2).
     fn drop(&mut self) {
         self.cancel_rest();
-        for i in 0..self.slots.len() {
+        let mut rest = DropKept { slots: &mut self.slots, kept: &self.kept, next: 0 };
+        rest.drop_rest();
+    }
+}
+
+/// Drops the kept values from `next` on. If one's `Drop` panics, the guard's
+/// own `Drop` carries on with the ones after it (as a `Vec`'s drop does).
+struct DropKept<'a, T, O> {
+    slots: &'a mut [Slot<T, O>],
+    kept: &'a Bits,
+    next: usize,
+}
+
+impl<T, O> DropKept<'_, T, O> {
+    fn drop_rest(&mut self) {
+        while self.next < self.slots.len() {
+            let i = self.next;
+            self.next += 1;
             if self.kept.get(i) {
-                // SAFETY: rule 2: the slot holds its value, dropped once: its
-                // state is never read again.
+                // SAFETY: rule 2: the slot holds its value; `next` has moved
+                // past it, so it is dropped once even if this panics.
                 unsafe { ManuallyDrop::drop(&mut self.slots[i].kept) };
             }
         }
+    }
+}
+
+impl<T, O> Drop for DropKept<'_, T, O> {
+    fn drop(&mut self) {
+        self.drop_rest();
     }
 }

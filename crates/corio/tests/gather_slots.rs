@@ -103,6 +103,50 @@ fn an_unfinished_gather_drops_each_kept_value_once() {
     });
 }
 
+/// Counts its drop, and panics in it if `panics`.
+struct Fragile {
+    drops: Arc<AtomicUsize>,
+    panics: bool,
+}
+
+impl Drop for Fragile {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        assert!(!self.panics, "a kept value's drop panics");
+    }
+}
+
+#[test]
+fn a_kept_value_whose_drop_panics_does_not_keep_the_others_from_dropping() {
+    with_timeout(LIMIT, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        runtime(1).block_on(async {
+            let futs: Vec<Pin<Box<dyn Future<Output = Fragile> + Send>>> = (0..6)
+                .map(|i| {
+                    let drops = drops.clone();
+                    if i < 5 {
+                        Box::pin(async move { Fragile { drops, panics: i == 1 } })
+                            as Pin<Box<dyn Future<Output = _> + Send>>
+                    } else {
+                        Box::pin(async move {
+                            std::future::pending::<()>().await;
+                            Fragile { drops, panics: false }
+                        })
+                    }
+                })
+                .collect();
+            let mut g = corio::gather(futs);
+            while !format!("{g:?}").contains("remaining: 1") {
+                assert!(poll_once(&mut g).await.is_pending());
+                corio::yield_now().await;
+            }
+            let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(g)));
+            assert!(dropped.is_err(), "the panic reaches the gather's owner");
+        });
+        assert_eq!(drops.load(Ordering::SeqCst), 5, "every kept value was dropped, the ones after the panic too");
+    });
+}
+
 #[test]
 fn a_failed_gather_drops_each_kept_value_once() {
     with_timeout(LIMIT, || {

@@ -303,7 +303,8 @@ impl WorkerContext {
             self.shared.notify_parked();
         } else {
             // Nothing left to run anywhere: this worker's burst is over
-            // (`task/cache.rs` rule 3).
+            // (`task/cache.rs` rules 3 and 5: misses forgotten, a step of
+            // trimming).
             cache::end_burst();
         }
         let parker = &self.shared.parkers[self.index];

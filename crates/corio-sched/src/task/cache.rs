@@ -41,11 +41,13 @@
 //!    cap's worth of cells in some rounds and cost it up to 60%. The cap goes
 //!    back to its base with them.
 //! 5. **Trimmed to what the bursts use.** When a burst ends (the worker
-//!    parks with nothing left to run) the cache keeps at most what that
-//!    burst asked for (cells taken from it or allocated afresh), or its
-//!    base if that is more, and the cap comes down to match. The cells
-//!    beyond go back, [`TRIM_STEP`] at most per park, so parking stays
-//!    quick and a large cache drains over the next parks. A worker that
+//!    parks with nothing left to run) the cache keeps at most the most
+//!    cells that burst had out at once (taken from the cache or allocated
+//!    afresh, less those freed back on this worker since), or its base if
+//!    that is more, and the cap comes down to match. The cells beyond go
+//!    back, first from the layouts the burst did not ask for at all, at
+//!    most [`TRIM_STEP`] cells and [`TRIM_BYTES`] per park, so parking
+//!    stays quick and a large cache drains over the next parks. A worker that
 //!    gathered 4M tasks once and then serves small bursts, never parked for
 //!    a whole second, no longer keeps that gather's cells for good. A burst
 //!    as large as the one before it trims nothing, so repeated bursts of one
@@ -77,8 +79,12 @@ pub const DEFAULT_CEILING: usize = 1 << 30;
 /// (rule 4).
 pub(crate) const IDLE: Duration = Duration::from_secs(1);
 
-/// The most cells one park gives back under rule 5 (about 25 µs of `free`).
+/// The most cells one park gives back under rule 5 (about 25 µs of `free`
+/// for small cells).
 pub(crate) const TRIM_STEP: usize = 1024;
+
+/// The most bytes one park gives back under rule 5 (a few large cells).
+pub(crate) const TRIM_BYTES: usize = 1 << 20;
 
 /// A cached cell's first word: the next cell of its list.
 struct FreeCell {
@@ -134,6 +140,8 @@ impl List {
 struct Class {
     layout: Layout,
     cells: List,
+    /// Rule 5: the current burst asked for a cell of this layout.
+    used: bool,
 }
 
 /// One worker's cached cells.
@@ -149,13 +157,16 @@ pub(crate) struct CellCache {
     /// Rule 3: bytes this burst allocated because no cell was cached, less
     /// the bytes kept since.
     missed: usize,
-    /// Rule 5: bytes of cells this burst asked for, cached or not.
+    /// Rule 5: bytes of cells this burst took (cached or not) less those
+    /// freed on this worker since, never below zero.
+    live: usize,
+    /// Rule 5: the most `live` has been in this burst.
     demand: usize,
 }
 
 impl CellCache {
     pub(crate) const fn disabled() -> CellCache {
-        CellCache { classes: Vec::new(), bytes: 0, cap: 0, base: 0, ceiling: 0, missed: 0, demand: 0 }
+        CellCache { classes: Vec::new(), bytes: 0, cap: 0, base: 0, ceiling: 0, missed: 0, live: 0, demand: 0 }
     }
 
     /// Rule 1: caches from now on, with rule 3's cap.
@@ -164,22 +175,26 @@ impl CellCache {
     }
 
     /// Rules 3 and 5: the burst is over (the worker parks). Its misses no
-    /// longer raise the cap; the cache keeps at most what it asked for (or
-    /// the base), giving back up to [`TRIM_STEP`] cells now.
+    /// longer raise the cap; the cache keeps at most the most the burst had
+    /// out at once (or the base), giving back a step's worth now: first
+    /// cells of layouts the burst did not ask for, then any.
     fn end_burst(&mut self) {
         let target = self.base.max(self.demand);
-        (self.missed, self.demand) = (0, 0);
-        let mut step = 0;
-        for class in &mut self.classes {
-            while self.bytes > target && step < TRIM_STEP {
-                let Some(cell) = class.cells.pop() else { break };
-                // SAFETY: every cell of a class was kept with its layout
-                // (`keep`), and the list let go of it.
-                unsafe { alloc::dealloc(cell.as_ptr(), class.layout) };
-                self.bytes -= class.layout.size();
-                step += 1;
+        (self.missed, self.live, self.demand) = (0, 0, 0);
+        let (mut cells, mut freed) = (0, 0);
+        for any in [false, true] {
+            for class in self.classes.iter_mut().filter(|c| any || !c.used) {
+                while self.bytes > target && cells < TRIM_STEP && freed < TRIM_BYTES {
+                    let Some(cell) = class.cells.pop() else { break };
+                    // SAFETY: every cell of a class was kept with its layout
+                    // (`keep`), and the list let go of it.
+                    unsafe { alloc::dealloc(cell.as_ptr(), class.layout) };
+                    self.bytes -= class.layout.size();
+                    (cells, freed) = (cells + 1, freed + class.layout.size());
+                }
             }
         }
+        self.classes.iter_mut().for_each(|c| c.used = false);
         // Down to the target, but never under what is still held (the rest
         // goes at the next parks).
         self.cap = self.cap.min(target.max(self.bytes));
@@ -192,17 +207,26 @@ impl CellCache {
         let size = layout.size();
         match self.classes.iter().position(|c| c.layout == layout) {
             Some(i) => {
-                self.demand = self.demand.saturating_add(size);
-                if let Some(cell) = self.classes[i].cells.pop() {
+                self.count_take(size);
+                let class = &mut self.classes[i];
+                class.used = true;
+                if let Some(cell) = class.cells.pop() {
                     self.bytes -= size;
                     return Some(cell);
                 }
             }
             None if self.classes.len() == CLASSES => return None,
-            None => self.demand = self.demand.saturating_add(size),
+            None => self.count_take(size),
         }
         self.missed = self.missed.saturating_add(size);
         None
+    }
+
+    /// Rule 5: a cell of `size` bytes is out.
+    #[inline]
+    fn count_take(&mut self, size: usize) {
+        self.live = self.live.saturating_add(size);
+        self.demand = self.demand.max(self.live);
     }
 
     /// Keeps `cell`; gives it back (`Err`) when rules 2 or 3 say no.
@@ -221,6 +245,8 @@ impl CellCache {
         if known.is_none() && self.classes.len() == CLASSES {
             return Err(cell);
         }
+        // Rule 5: one cell less out, kept or not.
+        self.live = self.live.saturating_sub(size);
         if self.bytes + size > self.cap {
             // Rule 3: room for a cell this burst had to allocate afresh.
             if self.missed < size || self.cap + size > self.ceiling {
@@ -235,7 +261,7 @@ impl CellCache {
         let class = match known {
             Some(i) => &mut self.classes[i],
             None => {
-                self.classes.push(Class { layout, cells: List::default() });
+                self.classes.push(Class { layout, cells: List::default(), used: false });
                 self.classes.last_mut().expect("just pushed")
             }
         };
@@ -254,7 +280,7 @@ impl CellCache {
             unsafe { class.cells.free_all(class.layout) };
         }
         self.bytes = 0;
-        (self.cap, self.missed, self.demand) = (self.base, 0, 0);
+        (self.cap, self.missed, self.live, self.demand) = (self.base, 0, 0, 0);
     }
 
     /// Frees everything and stops caching.
@@ -294,7 +320,7 @@ mod local {
         with(|c| c.enable(base, ceiling));
     }
 
-    /// Rule 3: this worker's burst is over (it parks).
+    /// Rules 3 and 5: this worker's burst is over (it parks).
     #[inline]
     pub(crate) fn end_burst() {
         with(CellCache::end_burst);
@@ -534,6 +560,26 @@ mod tests {
         }
         cache.end_burst();
         assert_eq!(cache.bytes, 128);
+        // A long burst that never had more than one cell out at a time asks
+        // for one cell, not for all it ever took.
+        let big = layout(256);
+        cache.missed = 1 << 20;
+        for _ in 0..4 {
+            // SAFETY: fresh blocks of `big`, given up.
+            assert!(unsafe { cache.keep(block(big), big) }.is_ok());
+        }
+        for _ in 0..8 {
+            let cell = cache.take(l).unwrap_or_else(|| block(l));
+            // SAFETY: a cell of `l`, given up.
+            give_back(unsafe { cache.keep(cell, l) }, l);
+        }
+        assert_eq!(cache.demand, 64);
+        // Cells of a layout the burst did not ask for go first: the busy
+        // class keeps its cells.
+        let held = cache.bytes;
+        cache.end_burst();
+        assert_eq!(cache.classes[0].cells.len, 2, "the busy class was trimmed first");
+        assert_eq!((held, cache.bytes, cache.cap), (128 + 4 * 256, 128, 128));
         // A fixed cap (base = ceiling) is never trimmed below itself.
         let mut fixed = enabled(1024);
         for _ in 0..16 {
@@ -605,9 +651,10 @@ mod tests {
         /// `CLASSES` layouts are refused (a layout seen once keeps its class
         /// after a flush), a keep past the cap grows it instead while the
         /// burst's unabsorbed misses cover the cell, never past the ceiling,
-        /// a park forgets the misses and trims the cache (classes in the
-        /// order they were made, most recent cell first) to what the burst
-        /// asked for or the base, a flush empties every class and puts the
+        /// a park forgets the misses and trims the cache (first the classes
+        /// the burst did not take from, then any, each in the order they
+        /// were made, most recent cell first) to the most the burst had out
+        /// at once or the base, a flush empties every class and puts the
         /// cap back at its base, and the byte count is always the sum of what
         /// is held.
         #[test]
@@ -619,12 +666,13 @@ mod tests {
             let ceiling = base + headroom;
             let mut cache = CellCache::disabled();
             cache.enable(base, ceiling);
-            let (mut cap, mut missed, mut demand) = (base, 0, 0);
+            let (mut cap, mut missed, mut live, mut demand) = (base, 0usize, 0usize, 0usize);
             // Every counted miss since the last flush, never forgotten at a
             // park: the cap may never have grown by more.
             let mut missed_since_flush = 0;
-            // The classes in the order they were made, each with its cells.
-            let mut model: Vec<(Layout, Vec<NonNull<u8>>)> = Vec::new();
+            // The classes in the order they were made, each with its cells
+            // and whether the current burst took from it.
+            let mut model: Vec<(Layout, Vec<NonNull<u8>>, bool)> = Vec::new();
             let mut bytes = 0;
             let layouts: Vec<Layout> = (0..10).map(|i| layout(16 + 24 * i)).collect();
             for op in ops {
@@ -632,8 +680,11 @@ mod tests {
                     Op::Keep(i) => {
                         let l = layouts[i];
                         let cell = block(l);
-                        let known = model.iter().position(|(m, _)| *m == l);
+                        let known = model.iter().position(|(m, _, _)| *m == l);
                         let has_class = known.is_some() || model.len() < CLASSES;
+                        if has_class {
+                            live = live.saturating_sub(l.size());
+                        }
                         let under_cap = bytes + l.size() <= cap;
                         let grows = !under_cap && missed >= l.size() && cap + l.size() <= ceiling;
                         let fits = has_class && (under_cap || grows);
@@ -649,7 +700,7 @@ mod tests {
                         if fits {
                             match known {
                                 Some(k) => model[k].1.push(cell),
-                                None => model.push((l, vec![cell])),
+                                None => model.push((l, vec![cell], false)),
                             }
                             bytes += l.size();
                         }
@@ -657,12 +708,16 @@ mod tests {
                     }
                     Op::Take(i) => {
                         let l = layouts[i];
-                        let known = model.iter().position(|(m, _)| *m == l);
+                        let known = model.iter().position(|(m, _, _)| *m == l);
                         let expected = known.and_then(|k| model[k].1.pop());
                         let got = cache.take(l);
                         prop_assert_eq!(got, expected);
+                        if let Some(k) = known {
+                            model[k].2 = true;
+                        }
                         if known.is_some() || model.len() < CLASSES {
-                            demand += l.size();
+                            live += l.size();
+                            demand = demand.max(live);
                         }
                         match got {
                             Some(cell) => {
@@ -678,28 +733,32 @@ mod tests {
                     }
                     Op::Flush => {
                         cache.flush();
-                        model.iter_mut().for_each(|(_, cells)| cells.clear());
-                        (bytes, cap, missed, demand, missed_since_flush) = (0, base, 0, 0, 0);
+                        model.iter_mut().for_each(|(_, cells, _)| cells.clear());
+                        (bytes, cap, missed, live, demand, missed_since_flush) = (0, base, 0, 0, 0, 0);
                     }
                     Op::EndBurst => {
                         let before = bytes;
                         cache.end_burst();
                         let target = base.max(demand);
-                        let mut step = 0;
-                        for (l, cells) in &mut model {
-                            while bytes > target && step < TRIM_STEP && cells.pop().is_some() {
-                                bytes -= l.size();
-                                step += 1;
+                        let (mut step, mut freed) = (0, 0);
+                        for any in [false, true] {
+                            for (l, cells, _) in model.iter_mut().filter(|(_, _, used)| any || !*used) {
+                                while bytes > target && step < TRIM_STEP && freed < TRIM_BYTES && cells.pop().is_some() {
+                                    bytes -= l.size();
+                                    (step, freed) = (step + 1, freed + l.size());
+                                }
                             }
                         }
+                        model.iter_mut().for_each(|(_, _, used)| *used = false);
                         cap = cap.min(target.max(bytes));
-                        (missed, demand) = (0, 0);
+                        (missed, live, demand) = (0, 0, 0);
                         prop_assert!(bytes <= before);
                     }
                 }
                 prop_assert_eq!(cache.bytes, bytes);
                 prop_assert_eq!(cache.cap, cap);
                 prop_assert_eq!(cache.missed, missed);
+                prop_assert_eq!(cache.live, live);
                 prop_assert_eq!(cache.demand, demand);
                 prop_assert!(bytes <= cap && cap <= ceiling);
                 prop_assert!(cap - base <= missed_since_flush, "grew past the burst's fresh allocations");

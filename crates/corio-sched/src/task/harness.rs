@@ -174,7 +174,8 @@ where
     }
 }
 
-/// Rule 4. Consumes the completer's reference.
+/// Rule 4. Consumes the completer's reference and the registry's (released
+/// in the `COMPLETE` transition itself when nothing is left to do).
 pub(super) fn complete<F, S>(cell: &Cell<F, S>, raw: RawTask, output: Result<F::Output, TaskError>, outcome: usize)
 where
     F: Future + Send + 'static,
