@@ -191,6 +191,16 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        if self.done() {
+            // Rule 6: `COMPLETE` never clears, so the output is the handle's
+            // (if it was not taken) and the state word need not change.
+            let drop_output = self.raw.header().vtable.drop_output;
+            // SAFETY: rule 6: the task completed and we hold JOIN_INTEREST,
+            // so the output is ours; we still hold our reference.
+            unsafe { drop_output(self.raw.as_ptr()) };
+            self.raw.ref_dec();
+            return;
+        }
         // Structured by default: an unfinished task dies with its handle.
         self.raw.cancel(None);
         release_handle(self.raw);
