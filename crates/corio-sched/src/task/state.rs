@@ -6,7 +6,7 @@
 //! | 1   | `RUNNING`         | the runner, or a canceller of an idle task | `transition_to_idle` / `transition_to_complete` |
 //! | 2   | `COMPLETE`        | `transition_to_complete`                 | never                                   |
 //! | 3   | `CANCELLED`       | `transition_to_cancel` (a request)       | never                                   |
-//! | 4   | `JOIN_INTEREST`   | spawn (the `Task` handle exists)         | dropping or detaching the handle        |
+//! | 4   | `JOIN_INTEREST`   | spawn (the `Task` handle exists)         | dropping or detaching the handle, unless `COMPLETE` |
 //! | 5   | `JOIN_WAKER`      | the handle, after writing its waker      | the handle, before rewriting it         |
 //! | 6   | `CALLBACKS`       | the first `add_done_callback`            | never                                   |
 //! | 7   | `PANICKED`        | completion with a panic                  | never                                   |
