@@ -24,6 +24,9 @@ use crate::{Task, TaskError};
 /// unless [`cancel_on_error`](Gather::cancel_on_error) was called, in which
 /// case they are cancelled. Dropping an unfinished `Gather` cancels every
 /// unfinished child.
+///
+/// Polling it again after it returned `Ready` panics with "gather polled
+/// after completion".
 #[must_use = "futures do nothing unless awaited; dropping a Gather cancels its children"]
 pub struct Gather<T> {
     /// Each finished child's value is kept in its slot (`children.rs`).
@@ -115,7 +118,8 @@ impl<T> fmt::Debug for Gather<T> {
 }
 
 /// The future of [`Gather::return_exceptions`]: every outcome, in input
-/// order. Dropping it unfinished cancels the unfinished children.
+/// order. Dropping it unfinished cancels the unfinished children; polling it
+/// again after it returned `Ready` panics.
 #[must_use = "futures do nothing unless awaited; dropping a GatherSettled cancels its children"]
 pub struct GatherSettled<T> {
     /// Each finished child's outcome is kept in its slot (`children.rs`).
