@@ -114,6 +114,7 @@ impl<T, O> Children<T, O> {
     }
 
     /// Takes child `i`'s task out of its slot (rule 1: task → gone).
+    #[inline]
     fn take_task(&mut self, i: usize) -> Task<T> {
         assert!(!self.gone.get(i), "child {i}'s task was taken already");
         self.gone.set(i);
@@ -162,11 +163,7 @@ impl<T, O> Children<T, O> {
             }
             child.poll(|cx| Pin::new(task).poll(cx)).map(|res| (i, res))
         }));
-        // Rule 1: task → gone.
-        self.gone.set(i);
-        // SAFETY: rule 2: the visit above found the slot not gone, so it
-        // holds the task, and it is marked gone now: never read as one again.
-        drop(unsafe { ManuallyDrop::take(&mut self.slots[i].task) });
+        drop(self.take_task(i));
         self.remaining -= 1;
         Poll::Ready(Some((i, res)))
     }

@@ -115,10 +115,10 @@ impl Builder {
     /// that outgrow it, up to 1 GiB: a cell freed into a full cache raises
     /// it, and is kept, as long as the burst since the worker last parked
     /// allocated that much the cache did not have. Each time the worker
-    /// parks with nothing left to run, the cache is trimmed towards what
-    /// that burst asked for (never below 16 MiB), up to 1,024 cells per
-    /// park, so smaller bursts after a large one bring it back down; it
-    /// drops to nothing when the worker gives its cells back. See
+    /// parks with nothing left to run, the cache is trimmed towards the most
+    /// cells that burst had out at once (never below 16 MiB), at most 1,024
+    /// cells and 1 MiB per park, so smaller bursts after a large one bring it
+    /// back down; it drops to nothing when the worker gives its cells back. See
     /// `docs/architecture.md` (`task/cache.rs`).
     pub fn task_cell_cache(mut self, bytes: usize) -> Builder {
         self.config.cell_cache = bytes;

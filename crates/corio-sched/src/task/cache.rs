@@ -121,19 +121,17 @@ impl List {
         Some(cell.cast())
     }
 
-    /// Gives every cell back to the allocator; returns how many.
+    /// Gives one cell back to the allocator; `false` if the list is empty.
     ///
     /// # Safety
     ///
     /// Every cell on the list was allocated with `layout`.
-    unsafe fn free_all(&mut self, layout: Layout) -> usize {
-        let n = self.len;
-        while let Some(cell) = self.pop() {
-            // SAFETY: allocated by the global allocator with `layout` (the
-            // caller's promise) and owned by the list, which lets go of it.
-            unsafe { alloc::dealloc(cell.as_ptr(), layout) };
-        }
-        n
+    unsafe fn free_one(&mut self, layout: Layout) -> bool {
+        let Some(cell) = self.pop() else { return false };
+        // SAFETY: allocated by the global allocator with `layout` (the
+        // caller's promise) and owned by the list, which lets go of it.
+        unsafe { alloc::dealloc(cell.as_ptr(), layout) };
+        true
     }
 }
 
@@ -185,10 +183,10 @@ impl CellCache {
         for any in [false, true] {
             for class in self.classes.iter_mut().filter(|c| any || !c.used) {
                 while self.bytes > target && cells < TRIM_STEP && freed < TRIM_BYTES {
-                    let Some(cell) = class.cells.pop() else { break };
-                    // SAFETY: every cell of a class was kept with its layout
-                    // (`keep`), and the list let go of it.
-                    unsafe { alloc::dealloc(cell.as_ptr(), class.layout) };
+                    // SAFETY: every cell of a class was kept with its layout (`keep`).
+                    if !unsafe { class.cells.free_one(class.layout) } {
+                        break;
+                    }
                     self.bytes -= class.layout.size();
                     (cells, freed) = (cells + 1, freed + class.layout.size());
                 }
@@ -277,7 +275,7 @@ impl CellCache {
     fn flush(&mut self) {
         for class in &mut self.classes {
             // SAFETY: every cell of a class was kept with its layout (`keep`).
-            unsafe { class.cells.free_all(class.layout) };
+            while unsafe { class.cells.free_one(class.layout) } {}
         }
         self.bytes = 0;
         (self.cap, self.missed, self.live, self.demand) = (self.base, 0, 0, 0);

@@ -191,27 +191,29 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        // Rule 6: `COMPLETE` never clears, so a finished task's output is
+        // the handle's and the state word need not change (on a complete
+        // task `transition_to_cancel` and `unset_join_interest` write
+        // nothing either, so skipping them is the same).
         if self.done() {
-            // Rule 6: `COMPLETE` never clears, so the output is the handle's
-            // (if it was not taken) and the state word need not change: on a
-            // complete task `transition_to_cancel` and `unset_join_interest`
-            // write nothing either, so skipping them is the same.
-            let drop_output = self.raw.header().vtable.drop_output;
-            // SAFETY: rule 6: the task completed and we hold JOIN_INTEREST,
-            // so the output is ours; we still hold our reference.
-            unsafe { drop_output(self.raw.as_ptr()) };
-            self.raw.ref_dec();
-            return;
+            let_go(self.raw, true);
+        } else {
+            // Structured by default: an unfinished task dies with its handle.
+            self.raw.cancel(None);
+            release_handle(self.raw);
         }
-        // Structured by default: an unfinished task dies with its handle.
-        self.raw.cancel(None);
-        release_handle(self.raw);
     }
 }
 
 /// Rule 6, and the handle's reference.
 fn release_handle(raw: RawTask) {
-    if raw.header().state.unset_join_interest() {
+    let_go(raw, raw.header().state.unset_join_interest());
+}
+
+/// The handle's last step: drops the output if the task completed before
+/// the handle let go (rule 6), then the handle's reference.
+fn let_go(raw: RawTask, completed: bool) {
+    if completed {
         let drop_output = raw.header().vtable.drop_output;
         // SAFETY: rule 6: the task completed before we let go, so the
         // output is ours; we still hold our reference.
