@@ -58,6 +58,46 @@ async fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
     std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *fut).poll(cx))).await
 }
 
+/// Polls `fut` by hand, yielding in between, until it is ready.
+async fn poll_to_end<F: Future + Unpin>(fut: &mut F) -> F::Output {
+    loop {
+        if let Poll::Ready(out) = poll_once(fut).await {
+            return out;
+        }
+        corio::yield_now().await;
+    }
+}
+
+/// Polls `g` by hand until it has collected all but `left` children.
+async fn poll_until_left<T>(g: &mut corio::Gather<T>, left: usize) {
+    while !format!("{g:?}").contains(&format!("remaining: {left}")) {
+        assert!(poll_once(g).await.is_pending());
+        corio::yield_now().await;
+    }
+}
+
+/// Polls a finished `fut` once more; the payload of the panic that causes.
+fn poll_again<F: Future + Unpin>(fut: &mut F) -> Box<dyn std::any::Any + Send> {
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let _ = Pin::new(fut).poll(&mut cx);
+    }));
+    again.expect_err("a finished gather polled again must panic")
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// A child that makes its value with `make`, after `wait` if there is one
+/// (a child cancelled while waiting makes none).
+fn boxed_child<T: 'static>(wait: Option<Boxed<()>>, make: impl FnOnce() -> T + Send + 'static) -> Boxed<T> {
+    Box::pin(async move {
+        if let Some(wait) = wait {
+            wait.await;
+        }
+        make()
+    })
+}
+
 /// `kept` children finish with a counted value at once; `late` more wait for
 /// a signal that never comes.
 fn quick_then_waiting(
@@ -66,19 +106,17 @@ fn quick_then_waiting(
     drops: &Arc<AtomicUsize>,
 ) -> (corio::Gather<DropCounter>, Vec<oneshot::Sender<()>>) {
     let mut txs = Vec::new();
-    let futs: Vec<Pin<Box<dyn Future<Output = DropCounter> + Send>>> = (0..kept + late)
+    let futs: Vec<_> = (0..kept + late)
         .map(|i| {
             let drops = drops.clone();
-            if i < kept {
-                Box::pin(async move { DropCounter(drops) }) as Pin<Box<dyn Future<Output = _> + Send>>
-            } else {
+            let wait = (i >= kept).then(|| {
                 let (tx, rx) = oneshot::channel::<()>();
                 txs.push(tx);
                 Box::pin(async move {
                     let _ = rx.await;
-                    DropCounter(drops)
-                })
-            }
+                }) as Boxed<()>
+            });
+            boxed_child(wait, move || DropCounter(drops))
         })
         .collect();
     (corio::gather(futs), txs)
@@ -91,10 +129,7 @@ fn an_unfinished_gather_drops_each_kept_value_once() {
         runtime(2).block_on(async {
             let (mut g, _txs) = quick_then_waiting(5, 3, &drops);
             // Until the gather has collected the five quick ones.
-            while !format!("{g:?}").contains("remaining: 3") {
-                assert!(poll_once(&mut g).await.is_pending());
-                corio::yield_now().await;
-            }
+            poll_until_left(&mut g, 3).await;
             assert_eq!(drops.load(Ordering::SeqCst), 0, "kept values are the gather's until it ends");
             drop(g);
             assert_eq!(drops.load(Ordering::SeqCst), 5, "the gather dropped what it kept");
@@ -121,25 +156,15 @@ fn a_kept_value_whose_drop_panics_does_not_keep_the_others_from_dropping() {
     with_timeout(LIMIT, || {
         let drops = Arc::new(AtomicUsize::new(0));
         runtime(1).block_on(async {
-            let futs: Vec<Pin<Box<dyn Future<Output = Fragile> + Send>>> = (0..6)
+            let futs: Vec<_> = (0..6)
                 .map(|i| {
                     let drops = drops.clone();
-                    if i < 5 {
-                        Box::pin(async move { Fragile { drops, panics: i == 1 } })
-                            as Pin<Box<dyn Future<Output = _> + Send>>
-                    } else {
-                        Box::pin(async move {
-                            std::future::pending::<()>().await;
-                            Fragile { drops, panics: false }
-                        })
-                    }
+                    let wait = (i == 5).then(|| Box::pin(std::future::pending()) as Boxed<()>);
+                    boxed_child(wait, move || Fragile { drops, panics: i == 1 })
                 })
                 .collect();
             let mut g = corio::gather(futs);
-            while !format!("{g:?}").contains("remaining: 1") {
-                assert!(poll_once(&mut g).await.is_pending());
-                corio::yield_now().await;
-            }
+            poll_until_left(&mut g, 1).await;
             let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(g)));
             assert!(dropped.is_err(), "the panic reaches the gather's owner");
         });
@@ -165,19 +190,9 @@ fn a_failed_gather_drops_each_kept_value_once() {
                 }
             });
             let mut g = corio::gather(futs).cancel_on_error();
-            let err = loop {
-                if let Poll::Ready(res) = poll_once(&mut g).await {
-                    break res.unwrap_err();
-                }
-                corio::yield_now().await;
-            };
-            assert!(err.is_panic());
+            assert!(poll_to_end(&mut g).await.unwrap_err().is_panic());
             // Re-polling a finished gather is a bug the gather names.
-            let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-                let _ = Pin::new(&mut g).poll(&mut cx);
-            }));
-            let msg = again.unwrap_err();
+            let msg = poll_again(&mut g);
             assert_eq!(msg.downcast_ref::<&str>(), Some(&"gather polled after completion"));
             drop(g);
         });
@@ -191,10 +206,7 @@ fn return_exceptions_after_a_partial_poll_keeps_what_was_collected() {
         let drops = Arc::new(AtomicUsize::new(0));
         runtime(2).block_on(async {
             let (mut g, txs) = quick_then_waiting(4, 4, &drops);
-            while !format!("{g:?}").contains("remaining: 4") {
-                assert!(poll_once(&mut g).await.is_pending());
-                corio::yield_now().await;
-            }
+            poll_until_left(&mut g, 4).await;
             let settled = g.return_exceptions();
             for tx in txs {
                 tx.send(()).unwrap();
@@ -213,18 +225,9 @@ fn a_finished_gather_polled_again_panics() {
     with_timeout(LIMIT, || {
         runtime(1).block_on(async {
             let mut g = corio::gather((0..3u64).map(|i| async move { i }));
-            let values = loop {
-                if let Poll::Ready(res) = poll_once(&mut g).await {
-                    break res.unwrap();
-                }
-                corio::yield_now().await;
-            };
-            assert_eq!(values, [0, 1, 2]);
-            let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-                let _ = Pin::new(&mut g).poll(&mut cx);
-            }));
-            assert!(again.is_err());
+            assert_eq!(poll_to_end(&mut g).await.unwrap(), [0, 1, 2]);
+            let msg = poll_again(&mut g);
+            assert_eq!(msg.downcast_ref::<&str>(), Some(&"gather polled after completion"));
         });
     });
 }
