@@ -152,8 +152,9 @@ impl Builder {
     }
 
     /// Fixes the bytes of freed task cells each worker keeps for its next
-    /// spawns (0 turns the cache off; by default the cap starts at 16 MiB
-    /// and grows with bursts that outgrow it, up to 1 GiB); see
+    /// spawns (0 turns the cache off; by default the cap starts at 16 MiB,
+    /// grows with bursts that outgrow it, up to 1 GiB, and comes back down
+    /// after smaller ones); see
     /// [`corio_sched::Builder::task_cell_cache`]. asyncio has no equivalent:
     /// CPython's allocator keeps freed objects in its own pools.
     pub fn task_cell_cache(self, bytes: usize) -> Builder {
