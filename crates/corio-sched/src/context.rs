@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use crate::loom::thread_local;
+use crate::loom::const_thread_local;
 use crate::task::RawTask;
 
 /// Units of cooperative budget a task gets per poll (`coop.rs`).
@@ -18,21 +18,24 @@ struct ThreadContext {
     /// The task being polled (or dropped) on this thread.
     current_task: Cell<Option<RawTask>>,
     budget: Cell<Budget>,
+    /// The current task asked to go to the back of the queue during this poll
+    /// (see [`yield_task`]).
+    yielded: Cell<bool>,
 }
 
-// loom's `thread_local!` has no `const` form, and this must compile under both.
-thread_local! {
-    #[allow(clippy::missing_const_for_thread_local)]
+const_thread_local! {
     static CONTEXT: ThreadContext = ThreadContext {
         current_task: Cell::new(None),
         budget: Cell::new(Budget(None)),
+        yielded: Cell::new(false),
     };
 }
 
-/// Restores the previous task and budget when a poll ends (even by panic).
+/// Restores the previous task, budget and yield request when a poll ends (even by panic).
 pub(crate) struct TaskGuard {
     prev_task: Option<RawTask>,
     prev_budget: Budget,
+    prev_yielded: bool,
 }
 
 /// Marks `task` as the current one and gives it a fresh budget.
@@ -41,7 +44,17 @@ pub(crate) fn enter_task(task: RawTask) -> TaskGuard {
     CONTEXT.with(|c| TaskGuard {
         prev_task: c.current_task.replace(Some(task)),
         prev_budget: c.budget.replace(Budget(Some(TASK_BUDGET))),
+        prev_yielded: c.yielded.replace(false),
     })
+}
+
+impl TaskGuard {
+    /// Whether the task asked, during this poll, to be queued again at the back (and clears
+    /// the request).
+    #[inline]
+    pub(crate) fn take_yield(&self) -> bool {
+        CONTEXT.try_with(|c| c.yielded.replace(false)).unwrap_or(false)
+    }
 }
 
 impl Drop for TaskGuard {
@@ -50,7 +63,31 @@ impl Drop for TaskGuard {
         let _ = CONTEXT.try_with(|c| {
             c.current_task.set(self.prev_task);
             c.budget.set(self.prev_budget);
+            c.yielded.set(self.prev_yielded);
         });
+    }
+}
+
+/// Sends the task whose poll is running (and which `waker` wakes) to the back of the queue once
+/// the poll returns `Pending`: `yield_now`, and a spent cooperative budget.
+///
+/// If `waker` is that task's own waker, no wake is needed: the request is recorded here and the
+/// runner does in one state transition what a `wake_by_ref` while running plus the end of the
+/// poll do in two (rule 3 in `task/mod.rs`). Any other waker (a combinator's, a `block_on`
+/// root's, one polled outside its task) is woken as usual.
+#[inline]
+pub(crate) fn yield_task(waker: &std::task::Waker) {
+    let deferred = CONTEXT
+        .try_with(|c| match c.current_task.get() {
+            Some(task) if crate::task::is_waker_of(waker, task) => {
+                c.yielded.set(true);
+                true
+            }
+            _ => false,
+        })
+        .unwrap_or(false);
+    if !deferred {
+        waker.wake_by_ref();
     }
 }
 

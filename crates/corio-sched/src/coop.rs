@@ -50,7 +50,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Proceed> {
     context::with_budget(|b: &Cell<Budget>| match b.get() {
         Budget(None) => Poll::Ready(Proceed { spent: false }),
         Budget(Some(0)) => {
-            cx.waker().wake_by_ref();
+            context::yield_task(cx.waker());
             Poll::Pending
         }
         Budget(Some(n)) => {

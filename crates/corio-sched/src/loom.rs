@@ -12,7 +12,6 @@ mod imp {
     pub(crate) use std::sync::Arc;
     pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence};
     pub(crate) use std::thread;
-    pub(crate) use std::thread_local;
 
     pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 
@@ -92,7 +91,6 @@ mod imp {
     pub(crate) use loom::sync::Arc;
     pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, fence};
     pub(crate) use loom::thread;
-    pub(crate) use loom::thread_local;
 
     /// loom's mutex, without poisoning.
     #[derive(Debug, Default)]
@@ -239,3 +237,17 @@ mod imp {
 }
 
 pub(crate) use imp::*;
+
+/// A thread-local whose initial value is a constant expression. Normally it is std's `const`
+/// form: with no destructor to register, every access is one thread-pointer-relative load, where
+/// the lazy form checks its state first (a few instructions on every poll and wake). loom's
+/// `thread_local!` has no `const` form, so under loom the same expression is the lazy initialiser.
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        #[cfg(not(corio_loom))]
+        std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
+        #[cfg(corio_loom)]
+        loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    };
+}
+pub(crate) use const_thread_local;

@@ -17,6 +17,7 @@ struct YieldNow {
 impl Future for YieldNow {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());
@@ -24,7 +25,7 @@ impl Future for YieldNow {
         self.yielded = true;
         // Woken while running, the task is rescheduled after this poll, at
         // the back of the queue (rule 3 in `task/mod.rs`).
-        cx.waker().wake_by_ref();
+        crate::context::yield_task(cx.waker());
         Poll::Pending
     }
 }

@@ -186,3 +186,100 @@ fn yield_now_is_send() {
     let f = corio::yield_now();
     assert_send(&f);
 }
+
+/// A waker that forwards to the task's own: `yield_now` cannot tell it is the task's, so it
+/// wakes it, as under any combinator that wraps wakers.
+struct Forward(std::task::Waker);
+
+impl std::task::Wake for Forward {
+    fn wake(self: Arc<Self>) {
+        self.0.wake_by_ref();
+    }
+}
+
+#[test]
+fn yield_now_under_a_wrapping_waker_still_gives_other_tasks_a_turn() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let trace = Arc::new(Mutex::new(Vec::new()));
+        let t = trace.clone();
+        rt.block_on(rt.spawn(async move {
+            let step = |who: char, t: Arc<Mutex<Vec<char>>>| async move {
+                for _ in 0..50 {
+                    t.lock().unwrap().push(who);
+                    let mut y = std::pin::pin!(corio::yield_now());
+                    std::future::poll_fn(|cx| {
+                        let waker = std::task::Waker::from(Arc::new(Forward(cx.waker().clone())));
+                        y.as_mut().poll(&mut std::task::Context::from_waker(&waker))
+                    })
+                    .await;
+                }
+            };
+            let a = corio::create_task(step('a', t.clone()));
+            let b = corio::create_task(step('b', t.clone()));
+            a.await.unwrap();
+            b.await.unwrap();
+        }))
+        .unwrap();
+        let trace = trace.lock().unwrap();
+        assert_eq!(trace.len(), 100);
+        assert!(longest_run(&trace) <= 2, "the tasks did not take turns: {}", trace.iter().collect::<String>());
+    });
+}
+
+/// A yield whose task then finishes in the same poll (a `select`-style race it lost) leaves no
+/// request behind: the next task to run on that worker is not queued again by it.
+#[test]
+fn a_yield_in_a_poll_that_ends_ready_does_not_requeue_the_next_task() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let polls = rt
+            .block_on(rt.spawn(async {
+                let polls = Arc::new(AtomicUsize::new(0));
+                let p = polls.clone();
+                let quitter = corio::create_task(async {
+                    let mut y = std::pin::pin!(corio::yield_now());
+                    std::future::poll_fn(|cx| {
+                        assert!(y.as_mut().poll(cx).is_pending());
+                        std::task::Poll::Ready(())
+                    })
+                    .await;
+                });
+                let sleeper = corio::create_task(std::future::poll_fn(move |_| {
+                    p.fetch_add(1, Ordering::SeqCst);
+                    std::task::Poll::<()>::Pending
+                }));
+                quitter.await.unwrap();
+                // Let the sleeper run and settle: a leftover request would poll it again.
+                for _ in 0..10 {
+                    corio::yield_now().await;
+                }
+                let n = polls.load(Ordering::SeqCst);
+                sleeper.cancel();
+                n
+            }))
+            .unwrap();
+        assert_eq!(polls, 1, "a pending task with no wake was polled again");
+    });
+}
+
+#[test]
+fn a_task_cancelled_while_it_keeps_yielding_ends_cancelled() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let res = rt.block_on(async {
+            let spins = Arc::new(AtomicUsize::new(0));
+            let s = spins.clone();
+            let spinner = corio::create_task(async move {
+                loop {
+                    s.fetch_add(1, Ordering::SeqCst);
+                    corio::yield_now().await;
+                }
+            });
+            common::yield_until(|| spins.load(Ordering::SeqCst) > 100).await;
+            assert!(spinner.cancel());
+            spinner.await
+        });
+        assert!(matches!(res, Err(corio::TaskError::Cancelled(_))), "{res:?}");
+    });
+}

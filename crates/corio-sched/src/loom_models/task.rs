@@ -233,6 +233,52 @@ fn loom_cancel_in_place_vs_wake() {
     });
 }
 
+/// Rules 1, 3 and 5: a task that yields with its own waker (the deferred path, no wake) races
+/// with a wake from another thread and with a cancel: it is queued once per yield or wake
+/// (`transition_to_running` asserts it is never queued twice), its future is dropped once, and
+/// it ends either finished after its yields or cancelled (only if the cancel was accepted).
+#[test]
+fn loom_deferred_yield_vs_wake_and_cancel() {
+    loom::model(|| {
+        let mock = Mock::new();
+        let slot = Arc::new(Mutex::new(None::<Waker>));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let task = {
+            let slot = slot.clone();
+            let guard = DropCounter(drops.clone());
+            mock.spawn(async move {
+                let _keep = &guard;
+                for _ in 0..2 {
+                    poll_fn(|cx: &mut Context<'_>| {
+                        *slot.lock() = Some(cx.waker().clone());
+                        Poll::Ready(())
+                    })
+                    .await;
+                    crate::yield_now().await;
+                }
+            })
+        };
+        mock.pop().unwrap().run();
+        assert_eq!(mock.0.queue.lock().len(), 1, "a deferred yield queues the task again");
+        let waker = slot.lock().take().unwrap();
+        let waking = thread::spawn(move || waker.wake());
+        let runner = {
+            let mock = mock.clone();
+            thread::spawn(move || mock.drain())
+        };
+        let cancelled = task.cancel();
+        waking.join().unwrap();
+        runner.join().unwrap();
+        mock.drain();
+        assert!(task.done());
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        // A cancel that lands during the last poll is too late: the task finishes normally.
+        assert!(cancelled || !task.cancelled(), "ended cancelled though the cancel was refused");
+        drop(task);
+        drop(slot);
+    });
+}
+
 /// Rule 8: removing a callback while the drainer runs the list: the callback
 /// either runs (and removal reports `false`) or is removed (and never runs),
 /// never both, never neither; the one after it always runs.

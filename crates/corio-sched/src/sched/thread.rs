@@ -8,25 +8,23 @@ use std::cell::{Cell, RefCell};
 use std::ptr;
 
 use super::Scheduler;
-use crate::loom::{Arc, thread_local};
+use crate::loom::{Arc, const_thread_local};
 
+/// The plain part: no destructor, so reading the worker on every wake is one load.
 struct RuntimeThread {
     /// The `WorkerContext` for the lifetime of a worker's run loop.
     worker: Cell<*const ()>,
-    /// The runtime whose handle `Handle::current()` gives here.
-    handle: RefCell<Option<Arc<Scheduler>>>,
     /// A runtime is being driven on this thread (a worker, or `block_on`).
     entered: Cell<bool>,
 }
 
-// loom's `thread_local!` has no `const` form, and this must compile under both.
-thread_local! {
-    #[allow(clippy::missing_const_for_thread_local)]
-    static THREAD: RuntimeThread = RuntimeThread {
-        worker: Cell::new(ptr::null()),
-        handle: RefCell::new(None),
-        entered: Cell::new(false),
-    };
+const_thread_local! {
+    static THREAD: RuntimeThread = RuntimeThread { worker: Cell::new(ptr::null()), entered: Cell::new(false) };
+}
+
+const_thread_local! {
+    /// The runtime whose handle `Handle::current()` gives here.
+    static HANDLE: RefCell<Option<Arc<Scheduler>>> = RefCell::new(None);
 }
 
 /// This thread's worker (`worker.rs` casts it back), or null.
@@ -37,7 +35,7 @@ pub(crate) fn worker_ptr() -> *const () {
 
 /// The handle of the runtime this thread belongs to.
 pub(crate) fn handle() -> Option<Arc<Scheduler>> {
-    THREAD.try_with(|c| c.handle.borrow().clone()).ok().flatten()
+    HANDLE.try_with(|h| h.borrow().clone()).ok().flatten()
 }
 
 /// Undoes `enter_*` when dropped.
@@ -50,8 +48,9 @@ pub(crate) struct EnterGuard {
 /// Enters a runtime on this thread: as a worker (`worker` non-null), as a
 /// `block_on` caller (`entered`), or only as its home (blocking threads).
 pub(crate) fn enter(shared: Arc<Scheduler>, entered: bool, worker: *const ()) -> EnterGuard {
+    let prev_handle = HANDLE.with(|h| h.replace(Some(shared)));
     THREAD.with(|c| EnterGuard {
-        prev_handle: c.handle.replace(Some(shared)),
+        prev_handle,
         prev_entered: c.entered.replace(entered),
         prev_worker: c.worker.replace(worker),
     })
@@ -62,8 +61,11 @@ impl Drop for EnterGuard {
         let _ = THREAD.try_with(|c| {
             c.worker.set(self.prev_worker);
             c.entered.set(self.prev_entered);
-            *c.handle.borrow_mut() = self.prev_handle.take();
         });
+        let prev = self.prev_handle.take();
+        // The handle we replace is dropped after the borrow ends: the last `Arc` of a runtime
+        // may run its destructor, which must be free to look at this thread-local.
+        let _ = HANDLE.try_with(|h| drop(h.replace(prev)));
     }
 }
 

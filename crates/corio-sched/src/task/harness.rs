@@ -100,9 +100,10 @@ where
         return cancel_and_complete(cell, raw);
     }
     let waker = waker_ref(&raw);
-    let polled = {
-        let _task = context::enter_task(raw);
-        catch_unwind(AssertUnwindSafe(|| poll_future(cell, &waker)))
+    let (polled, yielded) = {
+        let task = context::enter_task(raw);
+        let polled = catch_unwind(AssertUnwindSafe(|| poll_future(cell, &waker)));
+        (polled, task.take_yield())
     };
     match polled {
         Ok(Poll::Ready(output)) => match drop_future(cell, raw) {
@@ -115,12 +116,16 @@ where
                 complete(cell, raw, Err(TaskError::Panicked(PanicPayload::new(panic))), state::PANICKED);
             }
         },
-        Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
-            TransitionToIdle::Idle => {}
-            // SAFETY: rule 3: our reference became a new queue entry.
-            TransitionToIdle::Notified => cell.core.scheduler.yield_now(unsafe { Notified::from_raw(raw) }),
-            TransitionToIdle::Cancelled => cancel_and_complete(cell, raw),
-        },
+        Ok(Poll::Pending) => {
+            let state = &cell.header.state;
+            let idle = if yielded { state.transition_to_idle_yielded() } else { state.transition_to_idle() };
+            match idle {
+                TransitionToIdle::Idle => {}
+                // SAFETY: rule 3: our reference became a new queue entry.
+                TransitionToIdle::Notified => cell.core.scheduler.yield_now(unsafe { Notified::from_raw(raw) }),
+                TransitionToIdle::Cancelled => cancel_and_complete(cell, raw),
+            }
+        }
         Err(panic) => {
             // A panic in the destructor too is swallowed: the first one is
             // what the task reports.

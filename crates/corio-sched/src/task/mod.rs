@@ -29,6 +29,9 @@
 //!    `SCHEDULED` is set, it clears `RUNNING` and its reference becomes a new
 //!    queue entry, pushed to the back of the queue (a yield); otherwise it
 //!    clears `RUNNING` and releases its reference in the same transition.
+//!    A task that yielded with its own waker (`yield_now`, `context::yield_task`)
+//!    is treated as woken during the poll: the same transition sets
+//!    `SCHEDULED` and clears `RUNNING` (unless `CANCELLED`, as above).
 //! 4. **Complete.** The owner of `RUNNING` drops the future, writes the
 //!    output into the stage, and then sets `COMPLETE` (clearing `RUNNING`) in
 //!    one transition that returns the previous state. From then on the stage
@@ -98,3 +101,4 @@ pub use task_ref::TaskRef;
 pub(crate) use harness::new_task;
 pub(crate) use raw::{Notified, RawTask};
 pub(crate) use schedule::Schedule;
+pub(crate) use waker::is_waker_of;

@@ -2,8 +2,8 @@
 //!
 //! | bit | name              | set by                                   | cleared by                              |
 //! |-----|-------------------|------------------------------------------|-----------------------------------------|
-//! | 0   | `SCHEDULED`       | a wake of an idle task, or of a running one (then it means "poll again") | the runner taking the task (`transition_to_running`) |
-//! | 1   | `RUNNING`         | the runner, or a canceller of an idle task | `transition_to_idle` / `transition_to_complete` |
+//! | 0   | `SCHEDULED`       | a wake of an idle task, or of a running one (then it means "poll again"); a runner whose task yielded (`transition_to_idle_yielded`) | the runner taking the task (`transition_to_running`) |
+//! | 1   | `RUNNING`         | the runner, or a canceller of an idle task | `transition_to_idle` / `transition_to_idle_yielded` / `transition_to_complete` |
 //! | 2   | `COMPLETE`        | `transition_to_complete`                 | never                                   |
 //! | 3   | `CANCELLED`       | `transition_to_cancel` (a request)       | never                                   |
 //! | 4   | `JOIN_INTEREST`   | spawn (the `Task` handle exists)         | dropping or detaching the handle, unless `COMPLETE` |
@@ -231,6 +231,21 @@ impl State {
         res
     }
 
+    /// Rule 3 for a poll that returned `Pending` after a yield with the task's own waker: as if
+    /// woken while running, in one transition (`Idle` is never returned).
+    #[inline]
+    pub(crate) fn transition_to_idle_yielded(&self) -> TransitionToIdle {
+        let (_, res) = self.fetch_update(|s| {
+            debug_assert!(s.has(RUNNING), "{s:?}");
+            if s.has(CANCELLED) {
+                (None, TransitionToIdle::Cancelled)
+            } else {
+                (Some((s.0 & !RUNNING) | SCHEDULED), TransitionToIdle::Notified)
+            }
+        });
+        res
+    }
+
     /// Rule 4: the future is gone and the output is stored. `outcome` is
     /// `PANICKED`, `CANCEL_OUTCOME` or 0; `refs` are the references the
     /// completer releases at the end (its own and the registry's).
@@ -392,6 +407,7 @@ mod model_tests {
         CloneWaker,
         Run,
         PollPending,
+        PollYielded,
         Complete,
         Cancel,
         DropJoin,
@@ -440,6 +456,7 @@ mod model_tests {
             Just(Op::CloneWaker),
             Just(Op::Run),
             Just(Op::PollPending),
+            Just(Op::PollYielded),
             Just(Op::Complete),
             Just(Op::Cancel),
             Just(Op::DropJoin),
@@ -506,6 +523,18 @@ mod model_tests {
                     m.running = false;
                     m.refs -= 1;
                     TransitionToIdle::Idle
+                };
+                assert_eq!(got, want);
+            }
+            Op::PollYielded if m.running => {
+                let got = state.transition_to_idle_yielded();
+                let want = if m.cancelled {
+                    TransitionToIdle::Cancelled
+                } else {
+                    m.running = false;
+                    m.scheduled = true;
+                    m.queued += 1;
+                    TransitionToIdle::Notified
                 };
                 assert_eq!(got, want);
             }

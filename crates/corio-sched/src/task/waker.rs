@@ -1,7 +1,7 @@
 //! `Waker`s that point straight at a task cell.
 
 use std::mem::ManuallyDrop;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::header::Header;
@@ -69,6 +69,12 @@ unsafe fn wake_by_ref(ptr: *const ()) {
 ///   the runner's).
 unsafe fn drop_waker(ptr: *const ()) {
     raw(ptr).ref_dec();
+}
+
+/// Whether `waker` is one of `task`'s own wakers (made by `waker_ref` or `clone`).
+#[inline]
+pub(crate) fn is_waker_of(waker: &Waker, task: RawTask) -> bool {
+    ptr::eq(waker.vtable(), &VTABLE) && ptr::eq(waker.data(), task.as_ptr().as_ptr() as *const ())
 }
 
 /// A waker borrowed from the runner's reference: no reference is taken until
