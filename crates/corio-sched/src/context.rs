@@ -21,6 +21,8 @@ struct ThreadContext {
     /// The current task asked to go to the back of the queue during this poll
     /// (see [`yield_task`]).
     yielded: Cell<bool>,
+    /// Wakes on this thread queue at the back (inside [`wake_to_back`]).
+    to_back: Cell<bool>,
 }
 
 const_thread_local! {
@@ -28,6 +30,7 @@ const_thread_local! {
         current_task: Cell::new(None),
         budget: Cell::new(Budget(None)),
         yielded: Cell::new(false),
+        to_back: Cell::new(false),
     };
 }
 
@@ -89,6 +92,34 @@ pub(crate) fn yield_task(waker: &std::task::Waker) {
     if !deferred {
         waker.wake_by_ref();
     }
+}
+
+/// Runs `f`, a finished task waking its awaiter and firing its done callbacks, so that what it
+/// wakes on this worker queues at the back instead of in the LIFO slot (read by the
+/// scheduler's `schedule` through [`waking_to_back`]).
+///
+/// The LIFO slot is for message passing: the task a message wakes runs next, while the data is
+/// hot. An awaiter of a finished task is usually a collector (a loop over `Task`s, a
+/// `TaskGroup`'s owner) with more of its tasks queued: run at once, it finds the next one not
+/// done, parks, and is woken again by it, a poll and a wake per task. Queued at the back it
+/// finds them all done. asyncio orders it the same way: a finished task's awaiters resume
+/// through `call_soon`, behind the callbacks already ready.
+#[inline]
+pub(crate) fn wake_to_back(f: impl FnOnce()) {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|c| c.to_back.set(self.0));
+        }
+    }
+    let _restore = Restore(CONTEXT.try_with(|c| c.to_back.replace(true)).unwrap_or(false));
+    f();
+}
+
+/// Whether a wake on this thread now should queue at the back (inside [`wake_to_back`]).
+#[inline]
+pub(crate) fn waking_to_back() -> bool {
+    CONTEXT.try_with(|c| c.to_back.get()).unwrap_or(false)
 }
 
 pub(crate) fn current_task() -> Option<RawTask> {

@@ -244,3 +244,36 @@ fn a_task_awaited_from_outside_any_runtime_wakes_that_thread() {
         releaser.join().unwrap();
     });
 }
+
+/// On one worker, `rec` returns a task body that appends `who` to the trace.
+fn rec(trace: &Arc<Mutex<Vec<&'static str>>>, who: &'static str) -> impl std::future::Future<Output = ()> + use<> {
+    let trace = trace.clone();
+    async move { trace.lock().unwrap().push(who) }
+}
+
+/// A finished task's awaiter resumes behind the tasks already queued, as asyncio's awaiters
+/// resume through `call_soon` (a message wake still runs next: the LIFO slot).
+#[test]
+fn an_awaiter_of_a_finished_task_runs_after_the_tasks_already_ready() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let trace = Arc::new(Mutex::new(Vec::new()));
+        let t = trace.clone();
+        rt.block_on(rt.spawn(async move {
+            let child = corio::create_task(rec(&t, "child"));
+            let others: Vec<_> = ["x1", "x2", "x3"].into_iter().map(|x| corio::create_task(rec(&t, x))).collect();
+            child.await.unwrap();
+            t.lock().unwrap().push("awaiter");
+            for o in others {
+                o.await.unwrap();
+            }
+        }))
+        .unwrap();
+        let trace = trace.lock().unwrap();
+        let at = |who| trace.iter().position(|&w| w == who).unwrap_or_else(|| panic!("{who} never ran: {trace:?}"));
+        for x in ["x1", "x2", "x3"] {
+            assert!(at(x) < at("awaiter"), "the awaiter ran before {x}: {trace:?}");
+        }
+        assert!(at("child") < at("awaiter"), "{trace:?}");
+    });
+}

@@ -600,7 +600,9 @@ impl Schedule for Arc<Scheduler> {
     #[inline]
     fn schedule(&self, task: Notified) {
         with_worker(|worker| match worker {
-            Some(worker) if Arc::ptr_eq(worker.shared(), self) => worker.schedule_local(task, false),
+            Some(worker) if Arc::ptr_eq(worker.shared(), self) => {
+                worker.schedule_local(task, crate::context::waking_to_back())
+            }
             _ => self.schedule_remote(task),
         });
     }
