@@ -208,24 +208,27 @@ where
         // SAFETY: rule 4: without a handle the output is ours to drop.
         unsafe { drop_output::<F, S>(raw.as_ptr()) };
     }
+    let wake_awaiter = join && prev.has(state::JOIN_WAKER);
     // The awaiter and the done callbacks queue behind the tasks already ready, as asyncio's
     // `call_soon` queues a finished task's callbacks (`context::wake_to_back`).
-    context::wake_to_back(|| {
-        if join && prev.has(state::JOIN_WAKER) {
-            cell.trailer.join_waker.with(|waker| {
-                // SAFETY: rule 7: JOIN_WAKER was set when we set COMPLETE, so the
-                // slot is filled and the handle will not write it again.
-                let waker = unsafe { &*waker };
-                let waker = waker.as_ref().expect("JOIN_WAKER set with an empty slot");
-                // A foreign waker is user code: it must not stop us from
-                // firing callbacks and releasing our references below.
-                crate::fault::guard(|| describe("waking the awaiter", raw), || waker.wake_by_ref());
-            });
-        }
-        if prev.has(state::CALLBACKS) {
-            raw.fire_callbacks();
-        }
-    });
+    if wake_awaiter || prev.has(state::CALLBACKS) {
+        context::wake_to_back(|| {
+            if wake_awaiter {
+                cell.trailer.join_waker.with(|waker| {
+                    // SAFETY: rule 7: JOIN_WAKER was set when we set COMPLETE, so the
+                    // slot is filled and the handle will not write it again.
+                    let waker = unsafe { &*waker };
+                    let waker = waker.as_ref().expect("JOIN_WAKER set with an empty slot");
+                    // A foreign waker is user code: it must not stop us from
+                    // firing callbacks and releasing our references below.
+                    crate::fault::guard(|| describe("waking the awaiter", raw), || waker.wake_by_ref());
+                });
+            }
+            if prev.has(state::CALLBACKS) {
+                raw.fire_callbacks();
+            }
+        });
+    }
     if cell.header.state.ref_dec_n(refs) {
         raw.dealloc();
     }
