@@ -71,6 +71,12 @@ impl Drop for TaskGuard {
     }
 }
 
+/// Whether the task being polled has asked to be requeued at the back ([`yield_task`]).
+#[cfg(test)]
+pub(crate) fn yield_requested() -> bool {
+    CONTEXT.try_with(|c| c.yielded.get()).unwrap_or(false)
+}
+
 /// Sends the task whose poll is running (and which `waker` wakes) to the back of the queue once
 /// the poll returns `Pending`: `yield_now`, and a spent cooperative budget.
 ///

@@ -4,7 +4,8 @@
 //! Each poll of a task starts with a budget of [`BUDGET`] units. Resources
 //! (a `Task` being awaited, and later sockets, timers and channels) call
 //! [`poll_proceed`] before doing work: once the budget is spent they return
-//! `Pending` after waking the task, so a loop over always-ready resources
+//! `Pending` after asking for the task to be queued again at the back (as
+//! `yield_now` does), so a loop over always-ready resources
 //! goes back to the scheduler instead of starving its worker. Outside a
 //! corio task the budget is unlimited.
 
@@ -43,8 +44,9 @@ impl Drop for Proceed {
     }
 }
 
-/// Spends one unit of the current task's budget, or wakes the task and
-/// returns `Pending` when the budget is exhausted.
+/// Spends one unit of the current task's budget, or sends the task to the
+/// back of the queue (as `yield_now` does) and returns `Pending` when the
+/// budget is exhausted.
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Proceed> {
     context::with_budget(|b: &Cell<Budget>| match b.get() {

@@ -23,8 +23,9 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        // Woken while running, the task is rescheduled after this poll, at
-        // the back of the queue (rule 3 in `task/mod.rs`).
+        // The task is requeued after this poll, at the back of the queue:
+        // with its own waker without a wake (the runner is told through the
+        // thread's context), else woken while running (rule 3 in `task/mod.rs`).
         crate::context::yield_task(cx.waker());
         Poll::Pending
     }

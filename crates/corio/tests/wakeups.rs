@@ -277,3 +277,51 @@ fn an_awaiter_of_a_finished_task_runs_after_the_tasks_already_ready() {
         assert!(at("child") < at("awaiter"), "{trace:?}");
     });
 }
+
+/// Done callbacks queue behind the tasks already queued too (their drainer is spawned at the
+/// back), as asyncio's `call_soon` runs them.
+#[test]
+fn a_done_callback_runs_after_the_tasks_already_queued() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let trace = Arc::new(Mutex::new(Vec::new()));
+        let t = trace.clone();
+        rt.block_on(rt.spawn(async move {
+            let child = corio::create_task(rec(&t, "child"));
+            let t2 = t.clone();
+            child.add_done_callback(move |_| t2.lock().unwrap().push("callback"));
+            let others: Vec<_> = ["x1", "x2", "x3"].into_iter().map(|x| corio::create_task(rec(&t, x))).collect();
+            for o in others {
+                o.await.unwrap();
+            }
+            child.await.unwrap();
+            common::yield_until(|| t.lock().unwrap().contains(&"callback")).await;
+        }))
+        .unwrap();
+        let trace = trace.lock().unwrap();
+        let at = |who| trace.iter().position(|&w| w == who).unwrap_or_else(|| panic!("{who} never ran: {trace:?}"));
+        for x in ["x1", "x2"] {
+            assert!(at(x) < at("callback"), "the callback ran before {x}: {trace:?}");
+        }
+    });
+}
+
+/// With two workers the awaiter queues at the back of a deque its sibling can steal from: a
+/// collector of many tasks, each waking it in turn, still sees them all.
+#[test]
+fn awaiting_many_tasks_in_turn_on_two_workers_sees_them_all() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(2);
+        let sum = rt
+            .block_on(rt.spawn(async {
+                let tasks: Vec<_> = (0..20_000u64).map(|i| corio::create_task(async move { i })).collect();
+                let mut sum = 0;
+                for t in tasks {
+                    sum += t.await.unwrap();
+                }
+                sum
+            }))
+            .unwrap();
+        assert_eq!(sum, 20_000 * 19_999 / 2);
+    });
+}

@@ -228,7 +228,8 @@ fn yield_now_under_a_wrapping_waker_still_gives_other_tasks_a_turn() {
 }
 
 /// A yield whose task then finishes in the same poll (a `select`-style race it lost) leaves no
-/// request behind: the next task to run on that worker is not queued again by it.
+/// request behind: the next task to run on that worker is not queued again by it. (Guards the
+/// reset of the request at the start of every poll.)
 #[test]
 fn a_yield_in_a_poll_that_ends_ready_does_not_requeue_the_next_task() {
     with_timeout(LIMIT, || {
@@ -281,5 +282,36 @@ fn a_task_cancelled_while_it_keeps_yielding_ends_cancelled() {
             spinner.await
         });
         assert!(matches!(res, Err(corio::TaskError::Cancelled(_))), "{res:?}");
+    });
+}
+
+/// A yield, then an in-place cancel of an idle task in the same poll (whose future is dropped on
+/// this thread, as that task): the yield request survives the nested task and requeues the
+/// yielding task. Lost, the task would never run again and the test would time out.
+#[test]
+fn a_yield_then_an_in_place_cancel_in_the_same_poll_still_requeues_the_task() {
+    with_timeout(LIMIT, || {
+        let rt = runtime(1);
+        let cancelled = rt
+            .block_on(rt.spawn(async {
+                let idle = corio::create_task(std::future::pending::<()>());
+                // `idle` runs once and parks: a cancel now completes it in place.
+                corio::yield_now().await;
+                let mut idle = Some(idle);
+                let mut yielding = std::pin::pin!(corio::yield_now());
+                let mut cancelled = false;
+                std::future::poll_fn(|cx| {
+                    let polled = yielding.as_mut().poll(cx);
+                    if let Some(t) = idle.take() {
+                        assert!(polled.is_pending());
+                        cancelled = t.cancel() && t.cancelled();
+                    }
+                    polled
+                })
+                .await;
+                cancelled
+            }))
+            .unwrap();
+        assert!(cancelled, "the idle task was not cancelled in place");
     });
 }

@@ -69,13 +69,23 @@ impl Mock {
     }
 }
 
+impl Mock {
+    /// Queues `task`; a task is never in the queue twice (task rule 1).
+    fn push(&self, task: Notified) {
+        let mut queue = self.0.queue.lock();
+        let raw = task.raw().as_ptr();
+        assert!(queue.iter().all(|t| t.raw().as_ptr() != raw), "a task was queued twice");
+        queue.push_back(task);
+    }
+}
+
 impl Schedule for Mock {
     fn schedule(&self, task: Notified) {
-        self.0.queue.lock().push_back(task);
+        self.push(task);
     }
 
     fn yield_now(&self, task: Notified) {
-        self.0.queue.lock().push_back(task);
+        self.push(task);
     }
 
     fn release(&self, task: &RawTask) -> bool {

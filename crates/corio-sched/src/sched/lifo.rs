@@ -1,5 +1,6 @@
-//! A worker's LIFO slot: the task it woke or spawned last, polled next for
-//! message-passing locality — and stealable, so a task that lands in the
+//! A worker's LIFO slot: the task it woke or spawned last (except wakes and
+//! spawns of a finished task's completion, which queue at the back:
+//! `context::wake_to_back`), polled next for message-passing locality — and stealable, so a task that lands in the
 //! slot of a worker which then blocks inside a poll is not stranded there.
 //!
 //! # Rules

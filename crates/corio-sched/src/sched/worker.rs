@@ -82,12 +82,13 @@ impl WorkerContext {
         unsafe { self.lifo.as_ref() }
     }
 
-    /// Queues a task woken or spawned on this worker. A yield goes to the
-    /// back of the local queue; anything else into the LIFO slot, pushing
-    /// the slot's previous task to the queue (where others can steal it).
+    /// Queues a task woken or spawned on this worker. `to_back` (a yield, or
+    /// a wake by a finished task, `context::wake_to_back`) goes to the back
+    /// of the local queue; anything else into the LIFO slot, pushing the
+    /// slot's previous task to the queue (where others can steal it).
     #[inline]
-    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
-        if is_yield {
+    pub(crate) fn schedule_local(&self, task: Notified, to_back: bool) {
+        if to_back {
             return self.push_local(task);
         }
         match self.lifo().put(task) {

@@ -7,7 +7,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Queue a task woken by a waker or newly spawned.
     fn schedule(&self, task: Notified);
 
-    /// Queue a task that was woken during its own poll (it yielded).
+    /// Queue a task that was woken during its own poll, or that yielded with
+    /// its own waker (`context::yield_task`): at the back.
     fn yield_now(&self, task: Notified);
 
     /// Remove a completed task from the registry. Returns `true` if it was

@@ -599,6 +599,8 @@ mod model_tests {
         let mask = SCHEDULED | RUNNING | COMPLETE | CANCELLED | JOIN_INTEREST | JOIN_WAKER;
         assert_eq!(snap.0 & mask, m.bits(), "{snap:?} vs {m:?} after {op:?}");
         assert_eq!(snap.ref_count(), m.refs, "{snap:?} vs {m:?} after {op:?}");
+        // Rule 1: one queue entry exactly while scheduled and neither running nor complete.
+        assert_eq!(m.queued, usize::from(m.scheduled && !m.running && !m.complete), "{m:?} after {op:?}");
     }
 
     proptest! {
