@@ -72,7 +72,7 @@ impl Drop for TaskGuard {
 }
 
 /// Whether the task being polled has asked to be requeued at the back ([`yield_task`]).
-#[cfg(test)]
+#[cfg(all(test, corio_loom))]
 pub(crate) fn yield_requested() -> bool {
     CONTEXT.try_with(|c| c.yielded.get()).unwrap_or(false)
 }
