@@ -245,10 +245,28 @@ fn a_task_awaited_from_outside_any_runtime_wakes_that_thread() {
     });
 }
 
-/// On one worker, `rec` returns a task body that appends `who` to the trace.
-fn rec(trace: &Arc<Mutex<Vec<&'static str>>>, who: &'static str) -> impl std::future::Future<Output = ()> + use<> {
+type Trace = Arc<Mutex<Vec<&'static str>>>;
+
+/// A task body that appends `who` to the trace.
+fn rec(trace: &Trace, who: &'static str) -> impl std::future::Future<Output = ()> + use<> {
     let trace = trace.clone();
     async move { trace.lock().unwrap().push(who) }
+}
+
+/// Runs `body` as a task on a one-worker runtime (so the run order is the queue order) and
+/// returns the trace, with a lookup of where a name is in it.
+fn on_one_worker<F>(body: impl FnOnce(Trace) -> F) -> (Vec<&'static str>, impl Fn(&str) -> usize)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let rt = runtime(1);
+    let trace = Trace::default();
+    rt.block_on(rt.spawn(body(trace.clone()))).unwrap();
+    let trace = trace.lock().unwrap().clone();
+    let lookup = trace.clone();
+    let at =
+        move |who: &str| lookup.iter().position(|&w| w == who).unwrap_or_else(|| panic!("{who} never ran: {lookup:?}"));
+    (trace, at)
 }
 
 /// A finished task's awaiter resumes behind the tasks already queued, as asyncio's awaiters
@@ -256,10 +274,7 @@ fn rec(trace: &Arc<Mutex<Vec<&'static str>>>, who: &'static str) -> impl std::fu
 #[test]
 fn an_awaiter_of_a_finished_task_runs_after_the_tasks_already_ready() {
     with_timeout(LIMIT, || {
-        let rt = runtime(1);
-        let trace = Arc::new(Mutex::new(Vec::new()));
-        let t = trace.clone();
-        rt.block_on(rt.spawn(async move {
+        let (trace, at) = on_one_worker(|t| async move {
             let child = corio::create_task(rec(&t, "child"));
             let others: Vec<_> = ["x1", "x2", "x3"].into_iter().map(|x| corio::create_task(rec(&t, x))).collect();
             child.await.unwrap();
@@ -267,14 +282,10 @@ fn an_awaiter_of_a_finished_task_runs_after_the_tasks_already_ready() {
             for o in others {
                 o.await.unwrap();
             }
-        }))
-        .unwrap();
-        let trace = trace.lock().unwrap();
-        let at = |who| trace.iter().position(|&w| w == who).unwrap_or_else(|| panic!("{who} never ran: {trace:?}"));
-        for x in ["x1", "x2", "x3"] {
+        });
+        for x in ["child", "x1", "x2", "x3"] {
             assert!(at(x) < at("awaiter"), "the awaiter ran before {x}: {trace:?}");
         }
-        assert!(at("child") < at("awaiter"), "{trace:?}");
     });
 }
 
@@ -283,10 +294,7 @@ fn an_awaiter_of_a_finished_task_runs_after_the_tasks_already_ready() {
 #[test]
 fn a_done_callback_runs_after_the_tasks_already_queued() {
     with_timeout(LIMIT, || {
-        let rt = runtime(1);
-        let trace = Arc::new(Mutex::new(Vec::new()));
-        let t = trace.clone();
-        rt.block_on(rt.spawn(async move {
+        let (trace, at) = on_one_worker(|t| async move {
             let child = corio::create_task(rec(&t, "child"));
             let t2 = t.clone();
             child.add_done_callback(move |_| t2.lock().unwrap().push("callback"));
@@ -296,10 +304,7 @@ fn a_done_callback_runs_after_the_tasks_already_queued() {
             }
             child.await.unwrap();
             common::yield_until(|| t.lock().unwrap().contains(&"callback")).await;
-        }))
-        .unwrap();
-        let trace = trace.lock().unwrap();
-        let at = |who| trace.iter().position(|&w| w == who).unwrap_or_else(|| panic!("{who} never ran: {trace:?}"));
+        });
         for x in ["x1", "x2"] {
             assert!(at(x) < at("callback"), "the callback ran before {x}: {trace:?}");
         }

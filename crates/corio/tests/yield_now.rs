@@ -21,32 +21,38 @@ fn longest_run(trace: &[char]) -> usize {
     best
 }
 
+/// Two tasks on one worker each record 100 turns, awaiting `yield_once()` after each, and must
+/// take turns. Both are spawned from the worker itself, so neither can start before the other
+/// exists.
+fn two_tasks_take_turns<F>(yield_once: fn() -> F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let rt = runtime(1);
+    let trace = Arc::new(Mutex::new(Vec::new()));
+    let t = trace.clone();
+    rt.block_on(rt.spawn(async move {
+        let step = move |who: char, t: Arc<Mutex<Vec<char>>>| async move {
+            for _ in 0..100 {
+                t.lock().unwrap().push(who);
+                yield_once().await;
+            }
+        };
+        let a = corio::create_task(step('a', t.clone()));
+        let b = corio::create_task(step('b', t.clone()));
+        a.await.unwrap();
+        b.await.unwrap();
+    }))
+    .unwrap();
+    let trace = trace.lock().unwrap();
+    assert_eq!(trace.len(), 200);
+    assert_eq!(trace.iter().filter(|&&c| c == 'a').count(), 100);
+    assert!(longest_run(&trace) <= 2, "the tasks did not take turns: {}", trace.iter().collect::<String>());
+}
+
 #[test]
 fn two_yielding_tasks_on_one_worker_interleave() {
-    with_timeout(LIMIT, || {
-        let rt = runtime(1);
-        let trace = Arc::new(Mutex::new(Vec::new()));
-        let t = trace.clone();
-        rt.block_on(rt.spawn(async move {
-            // Both are spawned from the worker itself, so neither can start
-            // before the other exists.
-            let step = |who: char, t: Arc<Mutex<Vec<char>>>| async move {
-                for _ in 0..100 {
-                    t.lock().unwrap().push(who);
-                    corio::yield_now().await;
-                }
-            };
-            let a = corio::create_task(step('a', t.clone()));
-            let b = corio::create_task(step('b', t.clone()));
-            a.await.unwrap();
-            b.await.unwrap();
-        }))
-        .unwrap();
-        let trace = trace.lock().unwrap();
-        assert_eq!(trace.len(), 200);
-        assert_eq!(trace.iter().filter(|&&c| c == 'a').count(), 100);
-        assert!(longest_run(&trace) <= 2, "the tasks did not take turns: {}", trace.iter().collect::<String>());
-    });
+    with_timeout(LIMIT, || two_tasks_take_turns(corio::yield_now));
 }
 
 #[test]
@@ -197,34 +203,19 @@ impl std::task::Wake for Forward {
     }
 }
 
+/// `yield_now` polled with a waker that wraps the task's own.
+async fn yield_under_a_wrapping_waker() {
+    let mut y = std::pin::pin!(corio::yield_now());
+    std::future::poll_fn(|cx| {
+        let waker = std::task::Waker::from(Arc::new(Forward(cx.waker().clone())));
+        y.as_mut().poll(&mut std::task::Context::from_waker(&waker))
+    })
+    .await;
+}
+
 #[test]
 fn yield_now_under_a_wrapping_waker_still_gives_other_tasks_a_turn() {
-    with_timeout(LIMIT, || {
-        let rt = runtime(1);
-        let trace = Arc::new(Mutex::new(Vec::new()));
-        let t = trace.clone();
-        rt.block_on(rt.spawn(async move {
-            let step = |who: char, t: Arc<Mutex<Vec<char>>>| async move {
-                for _ in 0..50 {
-                    t.lock().unwrap().push(who);
-                    let mut y = std::pin::pin!(corio::yield_now());
-                    std::future::poll_fn(|cx| {
-                        let waker = std::task::Waker::from(Arc::new(Forward(cx.waker().clone())));
-                        y.as_mut().poll(&mut std::task::Context::from_waker(&waker))
-                    })
-                    .await;
-                }
-            };
-            let a = corio::create_task(step('a', t.clone()));
-            let b = corio::create_task(step('b', t.clone()));
-            a.await.unwrap();
-            b.await.unwrap();
-        }))
-        .unwrap();
-        let trace = trace.lock().unwrap();
-        assert_eq!(trace.len(), 100);
-        assert!(longest_run(&trace) <= 2, "the tasks did not take turns: {}", trace.iter().collect::<String>());
-    });
+    with_timeout(LIMIT, || two_tasks_take_turns(yield_under_a_wrapping_waker));
 }
 
 /// A yield whose task then finishes in the same poll (a `select`-style race it lost) leaves no
