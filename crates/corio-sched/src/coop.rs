@@ -62,6 +62,14 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Proceed> {
     })
 }
 
+/// Has the task being polled queued again at the back of its worker's queue once this poll
+/// returns `Pending`, as `yield_now` does. With the task's own waker no wake is needed (the
+/// runner is told through the thread's context); any other waker is woken by reference.
+#[inline]
+pub fn yield_task(waker: &std::task::Waker) {
+    context::yield_task(waker);
+}
+
 /// `true` if the current task still has budget left.
 pub fn has_budget_remaining() -> bool {
     context::with_budget(|b: &Cell<Budget>| !matches!(b.get(), Budget(Some(0))))

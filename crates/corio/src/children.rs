@@ -138,7 +138,7 @@ impl<T, O> Children<T, O> {
             // so the first poll finds the quick ones finished instead of
             // registering a waker with each and being woken by each.
             self.yielded = true;
-            cx.waker().wake_by_ref();
+            corio_sched::coop::yield_task(cx.waker());
             return Poll::Pending;
         }
         let (slots, gone) = (&mut self.slots, &self.gone);

@@ -358,13 +358,13 @@ impl ReadySet {
             self.refill(cx.waker());
             if self.local.is_empty() {
                 if std::mem::take(&mut self.progressed) {
-                    cx.waker().wake_by_ref();
+                    corio_sched::coop::yield_task(cx.waker());
                 }
                 return Poll::Pending;
             }
         }
         if !corio_sched::coop::has_budget_remaining() {
-            cx.waker().wake_by_ref();
+            corio_sched::coop::yield_task(cx.waker());
             self.progressed = false;
             return Poll::Pending;
         }
