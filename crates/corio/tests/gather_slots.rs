@@ -122,11 +122,18 @@ fn quick_then_waiting(
     (corio::gather(futs), txs)
 }
 
+/// Runs `body` on a runtime of `workers` with a drop counter it shares, and returns the count
+/// once the runtime is gone.
+fn count_drops<F: Future<Output = ()>>(workers: usize, body: impl FnOnce(Arc<AtomicUsize>) -> F) -> usize {
+    let drops = Arc::new(AtomicUsize::new(0));
+    runtime(workers).block_on(body(drops.clone()));
+    drops.load(Ordering::SeqCst)
+}
+
 #[test]
 fn an_unfinished_gather_drops_each_kept_value_once() {
     with_timeout(LIMIT, || {
-        let drops = Arc::new(AtomicUsize::new(0));
-        runtime(2).block_on(async {
+        let dropped = count_drops(2, |drops| async move {
             let (mut g, _txs) = quick_then_waiting(5, 3, &drops);
             // Until the gather has collected the five quick ones.
             poll_until_left(&mut g, 3).await;
@@ -134,7 +141,7 @@ fn an_unfinished_gather_drops_each_kept_value_once() {
             drop(g);
             assert_eq!(drops.load(Ordering::SeqCst), 5, "the gather dropped what it kept");
         });
-        assert_eq!(drops.load(Ordering::SeqCst), 5, "the three cancelled children made no value");
+        assert_eq!(dropped, 5, "the three cancelled children made no value");
     });
 }
 
@@ -154,8 +161,7 @@ impl Drop for Fragile {
 #[test]
 fn a_kept_value_whose_drop_panics_does_not_keep_the_others_from_dropping() {
     with_timeout(LIMIT, || {
-        let drops = Arc::new(AtomicUsize::new(0));
-        runtime(1).block_on(async {
+        let dropped = count_drops(1, |drops| async move {
             let futs: Vec<_> = (0..6)
                 .map(|i| {
                     let drops = drops.clone();
@@ -165,18 +171,17 @@ fn a_kept_value_whose_drop_panics_does_not_keep_the_others_from_dropping() {
                 .collect();
             let mut g = corio::gather(futs);
             poll_until_left(&mut g, 1).await;
-            let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(g)));
-            assert!(dropped.is_err(), "the panic reaches the gather's owner");
+            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(g)));
+            assert!(unwound.is_err(), "the panic reaches the gather's owner");
         });
-        assert_eq!(drops.load(Ordering::SeqCst), 5, "every kept value was dropped, the ones after the panic too");
+        assert_eq!(dropped, 5, "every kept value was dropped, the ones after the panic too");
     });
 }
 
 #[test]
 fn a_failed_gather_drops_each_kept_value_once() {
     with_timeout(LIMIT, || {
-        let drops = Arc::new(AtomicUsize::new(0));
-        runtime(2).block_on(async {
+        let dropped = count_drops(2, |drops| async move {
             let futs = (0..10).map(|i| {
                 let drops = drops.clone();
                 async move {
@@ -196,15 +201,14 @@ fn a_failed_gather_drops_each_kept_value_once() {
             assert_eq!(msg.downcast_ref::<&str>(), Some(&"gather polled after completion"));
             drop(g);
         });
-        assert_eq!(drops.load(Ordering::SeqCst), 6, "six values made, each dropped once");
+        assert_eq!(dropped, 6, "six values made, each dropped once");
     });
 }
 
 #[test]
 fn return_exceptions_after_a_partial_poll_keeps_what_was_collected() {
     with_timeout(LIMIT, || {
-        let drops = Arc::new(AtomicUsize::new(0));
-        runtime(2).block_on(async {
+        let dropped = count_drops(2, |drops| async move {
             let (mut g, txs) = quick_then_waiting(4, 4, &drops);
             poll_until_left(&mut g, 4).await;
             let settled = g.return_exceptions();
@@ -216,7 +220,7 @@ fn return_exceptions_after_a_partial_poll_keeps_what_was_collected() {
             assert!(all.iter().all(Result::is_ok));
             assert_eq!(drops.load(Ordering::SeqCst), 0);
         });
-        assert_eq!(drops.load(Ordering::SeqCst), 8);
+        assert_eq!(dropped, 8);
     });
 }
 
