@@ -511,8 +511,13 @@ mod model_tests {
                 let want = if m.cancelled { TransitionToRunning::Cancelled } else { TransitionToRunning::Success };
                 assert_eq!(got, want);
             }
-            Op::PollPending if m.running && m.refs >= 2 => {
-                let got = state.transition_to_idle();
+            Op::PollPending | Op::PollYielded if m.running && (matches!(op, Op::PollYielded) || m.refs >= 2) => {
+                let yielded = matches!(op, Op::PollYielded);
+                let got = if yielded { state.transition_to_idle_yielded() } else { state.transition_to_idle() };
+                // Rule 3: a yield with the task's own waker is a wake while running.
+                if yielded && !m.cancelled {
+                    m.scheduled = true;
+                }
                 let want = if m.cancelled {
                     TransitionToIdle::Cancelled
                 } else if m.scheduled {
@@ -523,18 +528,6 @@ mod model_tests {
                     m.running = false;
                     m.refs -= 1;
                     TransitionToIdle::Idle
-                };
-                assert_eq!(got, want);
-            }
-            Op::PollYielded if m.running => {
-                let got = state.transition_to_idle_yielded();
-                let want = if m.cancelled {
-                    TransitionToIdle::Cancelled
-                } else {
-                    m.running = false;
-                    m.scheduled = true;
-                    m.queued += 1;
-                    TransitionToIdle::Notified
                 };
                 assert_eq!(got, want);
             }
