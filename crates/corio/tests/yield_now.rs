@@ -219,8 +219,10 @@ fn yield_now_under_a_wrapping_waker_still_gives_other_tasks_a_turn() {
 }
 
 /// A yield whose task then finishes in the same poll (a `select`-style race it lost) leaves no
-/// request behind: the next task to run on that worker is not queued again by it. (Guards the
-/// reset of the request at the start of every poll.)
+/// request behind: the next task to run on that worker is not queued again by it. This checks
+/// the behaviour end to end; three things in `context.rs` each prevent the leak on their own
+/// (the runner takes the request after every poll, `enter_task` clears it, the guard restores
+/// the outer value), so it fails only if all three are lost.
 #[test]
 fn a_yield_in_a_poll_that_ends_ready_does_not_requeue_the_next_task() {
     with_timeout(LIMIT, || {
