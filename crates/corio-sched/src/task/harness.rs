@@ -117,9 +117,7 @@ where
             }
         },
         Ok(Poll::Pending) => {
-            let state = &cell.header.state;
-            let idle = if yielded { state.transition_to_idle_yielded() } else { state.transition_to_idle() };
-            match idle {
+            match cell.header.state.transition_to_idle(yielded) {
                 TransitionToIdle::Idle => {}
                 // SAFETY: rule 3: our reference became a new queue entry.
                 TransitionToIdle::Notified => cell.core.scheduler.yield_now(unsafe { Notified::from_raw(raw) }),

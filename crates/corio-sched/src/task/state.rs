@@ -2,8 +2,8 @@
 //!
 //! | bit | name              | set by                                   | cleared by                              |
 //! |-----|-------------------|------------------------------------------|-----------------------------------------|
-//! | 0   | `SCHEDULED`       | a wake of an idle task, or of a running one (then it means "poll again"); a runner whose task yielded (`transition_to_idle_yielded`) | the runner taking the task (`transition_to_running`) |
-//! | 1   | `RUNNING`         | the runner, or a canceller of an idle task | `transition_to_idle` / `transition_to_idle_yielded` / `transition_to_complete` |
+//! | 0   | `SCHEDULED`       | a wake of an idle task, or of a running one (then it means "poll again"); a runner whose task yielded (`transition_to_idle(true)`) | the runner taking the task (`transition_to_running`) |
+//! | 1   | `RUNNING`         | the runner, or a canceller of an idle task | `transition_to_idle` / `transition_to_complete` |
 //! | 2   | `COMPLETE`        | `transition_to_complete`                 | never                                   |
 //! | 3   | `CANCELLED`       | `transition_to_cancel` (a request)       | never                                   |
 //! | 4   | `JOIN_INTEREST`   | spawn (the `Task` handle exists)         | dropping or detaching the handle, unless `COMPLETE` |
@@ -214,33 +214,20 @@ impl State {
         });
     }
 
-    /// Rule 3: the poll returned `Pending`.
+    /// Rule 3: the poll returned `Pending`. `yielded`: the task asked during the poll, with its
+    /// own waker, to be queued again at the back (`context::yield_task`), which counts as a wake
+    /// while running, in this one transition.
     #[inline]
-    pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
+    pub(crate) fn transition_to_idle(&self, yielded: bool) -> TransitionToIdle {
         let (_, res) = self.fetch_update(|s| {
             debug_assert!(s.has(RUNNING), "{s:?}");
             if s.has(CANCELLED) {
                 (None, TransitionToIdle::Cancelled)
-            } else if s.has(SCHEDULED) {
-                (Some(s.0 & !RUNNING), TransitionToIdle::Notified)
+            } else if yielded || s.has(SCHEDULED) {
+                (Some((s.0 & !RUNNING) | SCHEDULED), TransitionToIdle::Notified)
             } else {
                 debug_assert!(s.ref_count() >= 2, "the registry holds a reference: {s:?}");
                 (Some((s.0 & !RUNNING) - REF_ONE), TransitionToIdle::Idle)
-            }
-        });
-        res
-    }
-
-    /// Rule 3 for a poll that returned `Pending` after a yield with the task's own waker: as if
-    /// woken while running, in one transition (`Idle` is never returned).
-    #[inline]
-    pub(crate) fn transition_to_idle_yielded(&self) -> TransitionToIdle {
-        let (_, res) = self.fetch_update(|s| {
-            debug_assert!(s.has(RUNNING), "{s:?}");
-            if s.has(CANCELLED) {
-                (None, TransitionToIdle::Cancelled)
-            } else {
-                (Some((s.0 & !RUNNING) | SCHEDULED), TransitionToIdle::Notified)
             }
         });
         res
@@ -513,7 +500,7 @@ mod model_tests {
             }
             Op::PollPending | Op::PollYielded if m.running && (matches!(op, Op::PollYielded) || m.refs >= 2) => {
                 let yielded = matches!(op, Op::PollYielded);
-                let got = if yielded { state.transition_to_idle_yielded() } else { state.transition_to_idle() };
+                let got = state.transition_to_idle(yielded);
                 // Rule 3: a yield with the task's own waker is a wake while running.
                 if yielded && !m.cancelled {
                     m.scheduled = true;
